@@ -1,0 +1,45 @@
+package dev.privateupstream.config;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.privateupstream.endpoint.SharedPrivateEndpoint;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The whole validated configuration: {@code gateway.yaml} and the endpoints file it names (SPEC §4).
+ *
+ * @param file the main configuration file
+ * @param listen the proxy listener
+ * @param limits request limits and timeouts
+ * @param admin the admin server
+ * @param signalr SignalR upstream settings, or {@code null} when the section is absent
+ * @param upstreams the upstreams in file order (routing takes the first that matches)
+ * @param endpointsFile the shared private endpoints file, resolved against {@code file}'s folder
+ * @param endpoints the endpoints declared in {@code endpointsFile}, in file order
+ */
+public record GatewayConfig(
+        Path file,
+        ListenConfig listen,
+        LimitsConfig limits,
+        AdminConfig admin,
+        SignalRConfig signalr,
+        List<UpstreamConfig> upstreams,
+        Path endpointsFile,
+        List<SharedPrivateEndpoint> endpoints) {
+
+    public GatewayConfig {
+        requireNonNull(file, "file");
+        requireNonNull(listen, "listen");
+        requireNonNull(limits, "limits");
+        requireNonNull(admin, "admin");
+        upstreams = List.copyOf(upstreams);
+        requireNonNull(endpointsFile, "endpointsFile");
+        endpoints = List.copyOf(endpoints);
+    }
+
+    /** The same configuration with another set of endpoints (admin API changes, endpoints file reloads). */
+    public GatewayConfig withEndpoints(List<SharedPrivateEndpoint> newEndpoints) {
+        return new GatewayConfig(file, listen, limits, admin, signalr, upstreams, endpointsFile, newEndpoints);
+    }
+}

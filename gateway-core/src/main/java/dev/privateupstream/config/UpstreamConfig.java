@@ -1,0 +1,36 @@
+package dev.privateupstream.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+import java.util.List;
+
+/**
+ * One entry of {@code upstreams} (SPEC §4).
+ *
+ * @param name unique name, used in metrics and logs
+ * @param resourceId the Azure resource id endpoints must point at to reach this upstream
+ * @param url {@code http://host:port} or {@code https://host:port} (no path)
+ * @param hosts the {@code Host} values routed here, lower case, without port; empty means any
+ * @param hubPattern {@code *}, a name or a comma list; {@code null} matches any
+ * @param categoryPattern likewise
+ * @param eventPattern likewise
+ * @param maxConnections the most connections to this upstream across event loops
+ */
+public record UpstreamConfig(
+        String name,
+        String resourceId,
+        URI url,
+        List<String> hosts,
+        String hubPattern,
+        String categoryPattern,
+        String eventPattern,
+        int maxConnections) {
+
+    public UpstreamConfig {
+        requireNonNull(name, "name");
+        requireNonNull(resourceId, "resourceId");
+        requireNonNull(url, "url");
+        hosts = List.copyOf(hosts);
+    }
+}
