@@ -1,0 +1,126 @@
+package dev.privateupstream.cli;
+
+import dev.privateupstream.GatewayServer;
+import dev.privateupstream.config.ConfigException;
+import dev.privateupstream.config.ConfigLoader;
+import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.simulator.FunctionsBackend;
+import dev.privateupstream.simulator.ReceivedRequest;
+import dev.privateupstream.simulator.UpstreamCall;
+import dev.privateupstream.simulator.UpstreamCallResult;
+import dev.privateupstream.simulator.UpstreamCallSender;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code demo}: a Functions-like SignalR backend, the gateway in front of it, and three real upstream
+ * calls (approved endpoint, pending endpoint, public network) printed with their outcome; then runs
+ * until interrupted (SPEC §3).
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start a demo backend and the gateway on loopback, send sample SignalR calls, keep running.")
+final class DemoCommand implements Callable<Integer> {
+    private static final String[] FILES = {"gateway.yaml", "endpoints.yaml"};
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final String key = randomHex(32);
+        final String token = randomHex(16);
+        try (FunctionsBackend backend = FunctionsBackend.start(List.of(key))) {
+            final Path dir = Files.createTempDirectory("gateway-demo");
+            for (String name : FILES) {
+                try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/" + name)) {
+                    Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            final Map<String, String> env = new HashMap<>(System.getenv());
+            env.put("DEMO_BACKEND_PORT", Integer.toString(backend.port()));
+            env.put("DEMO_SIGNALR_KEY", key);
+            env.put("DEMO_ADMIN_TOKEN", token);
+            final GatewayConfig config;
+            try {
+                config = new ConfigLoader(env).load(dir.resolve("gateway.yaml"));
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return GatewayCommand.USAGE;
+            }
+            final GatewayServer server = GatewayServer.start(config, new GatewayMetrics(), 2);
+            try {
+                final URI proxy = URI.create("http://127.0.0.1:" + server.listenAddress().getPort()
+                        + UpstreamCall.FUNCTIONS_PATH);
+                out.printf("demo backend   http://127.0.0.1:%d (behaves like an Azure Functions SignalR trigger)%n",
+                        backend.port());
+                out.printf("gateway proxy  http://127.0.0.1:%d%n", server.listenAddress().getPort());
+                out.printf("configuration  %s%n", dir.resolve("gateway.yaml"));
+                out.println();
+                out.println("sample SignalR upstream calls (connected events, signed with the demo access key):");
+                out.flush();
+                final UpstreamCallSender sender = new UpstreamCallSender(Duration.ofSeconds(5), Duration.ofSeconds(15));
+                call(out, sender, backend, proxy, key, "approved endpoint", "127.0.0.10");
+                call(out, sender, backend, proxy, key, "pending endpoint ", "127.0.0.20");
+                call(out, sender, backend, proxy, key, "public network   ", "127.0.0.1");
+                out.println();
+                out.println("try it yourself:");
+                out.printf("  java -jar gateway.jar send --url %s --source 127.0.0.10 --key %s%n", proxy, key);
+                out.println("running; press Ctrl+C to stop");
+                out.flush();
+                final CountDownLatch stop = new CountDownLatch(1);
+                Signals.onTerminate(stop::countDown);
+                stop.await();
+                server.drain(Duration.ofSeconds(5));
+            } finally {
+                server.close();
+            }
+        }
+        return 0;
+    }
+
+    private static void call(PrintWriter out, UpstreamCallSender sender, FunctionsBackend backend, URI proxy,
+            String key, String label, String source) {
+        backend.clear();
+        final String connectionId = "demo-" + source.replace('.', '-');
+        final UpstreamCall call = UpstreamCall.connected(UpstreamCall.DEFAULT_HUB, connectionId).toBuilder()
+                .accessKeys(key).build();
+        try {
+            final UpstreamCallResult result = sender.send(InetAddress.getByName(source), proxy, call);
+            final String reason = result.header("X-Gateway-Deny-Reason");
+            if (reason == null) {
+                final List<ReceivedRequest> seen = backend.received();
+                out.printf("  %s from %-10s -> %d forwarded; the backend saw X-Forwarded-For: %s%n", label, source,
+                        result.status(), seen.isEmpty() ? "(nothing)" : seen.get(0).forwardedFor());
+            } else {
+                out.printf("  %s from %-10s -> %d %s (not forwarded)%n", label, source, result.status(), reason);
+            }
+        } catch (IOException e) {
+            out.printf("  %s from %-10s -> failed: %s%n", label, source, e.getMessage());
+        }
+        out.flush();
+    }
+
+    private static String randomHex(int bytes) {
+        final byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.privateupstream.cli;
+
+import dev.privateupstream.GatewayServer;
+import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.metrics.GatewayMetrics;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code run --config FILE}: runs the gateway until SIGTERM or SIGINT, then drains (SPEC §9) and exits 0.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway.")
+final class RunCommand implements Callable<Integer> {
+    private static final Logger logger = LoggerFactory.getLogger(RunCommand.class);
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "event loop threads (default: one per processor)")
+    int threads;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        final GatewayConfig loaded = config.load(spec.commandLine().getErr());
+        if (loaded == null) {
+            return GatewayCommand.USAGE;
+        }
+        final GatewayServer server = GatewayServer.start(loaded, new GatewayMetrics(), threads);
+        final CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTerminate(stop::countDown);
+        stop.await();
+        logger.info("shutting down: draining for up to {}", loaded.limits().drainTimeout());
+        server.drain(loaded.limits().drainTimeout());
+        server.close();
+        logger.info("stopped");
+        return 0;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.privateupstream.cli;
+
+import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.config.UpstreamConfig;
+import dev.privateupstream.endpoint.EndpointStatus;
+import dev.privateupstream.policy.PolicySnapshot;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code validate --config FILE}: prints a summary, or every error with its location; exit 0 or 2.
+ */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "Check the configuration and print a summary, or every error with its location.")
+final class ValidateCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final PrintWriter out = spec.commandLine().getOut();
+        final GatewayConfig loaded = config.load(spec.commandLine().getErr());
+        if (loaded == null) {
+            return GatewayCommand.USAGE;
+        }
+        final PolicySnapshot snapshot = PolicySnapshot.of(loaded, 1);
+        out.printf("%s: valid%n", loaded.file());
+        out.printf("  listen     %s:%d (proxyProtocol %s, tls %s)%n", loaded.listen().address(),
+                loaded.listen().port(), loaded.listen().proxyProtocol().name().toLowerCase(java.util.Locale.ROOT),
+                loaded.listen().tls() == null ? "off" : "on");
+        out.printf("  admin      %s:%d (token %s)%n", loaded.admin().address(), loaded.admin().port(),
+                loaded.admin().token() == null ? "not set: /api/* refuses every call" : "set");
+        for (UpstreamConfig u : loaded.upstreams()) {
+            out.printf("  upstream   %s -> %s hosts=%s%n", u.name(), u.url(),
+                    u.hosts().isEmpty() ? "any" : String.join(",", u.hosts()));
+        }
+        final StringBuilder counts = new StringBuilder();
+        for (Map.Entry<EndpointStatus, Integer> e : snapshot.endpointCounts().entrySet()) {
+            counts.append(counts.length() == 0 ? "" : ", ").append(e.getValue()).append(' ').append(e.getKey());
+        }
+        out.printf("  endpoints  %d in %s (%s)%n", loaded.endpoints().size(), loaded.endpointsFile(), counts);
+        out.printf("  signalr    %s%n", loaded.signalr() == null ? "off"
+                : loaded.signalr().accessKeys().size() + " access keys, requireSignature "
+                        + loaded.signalr().requireSignature() + ", validateRequests " + loaded.signalr().validateRequests());
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.privateupstream.metrics;
+
+import dev.privateupstream.endpoint.EndpointStatus;
+import dev.privateupstream.policy.DenyReason;
+import dev.privateupstream.policy.PolicySnapshot;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every meter of SPEC §8, named by the constants below. Label values come only from enums, configured
+ * upstream names and status codes, so the series stay bounded whatever callers send.
+ *
+ * <p>Meters are looked up in small maps keyed by those bounded values and cached, so recording a request
+ * costs a map lookup and an atomic add, not a registry search.
+ */
+public final class GatewayMetrics {
+    public static final String REQUESTS = "gateway_requests";
+    public static final String DENIED = "gateway_denied";
+    public static final String UPSTREAM_DURATION = "gateway_upstream_request_duration";
+    public static final String ACTIVE_CONNECTIONS = "gateway_active_connections";
+    public static final String CONFIG_RELOADS = "gateway_config_reloads";
+    public static final String SHARED_PRIVATE_ENDPOINTS = "gateway_shared_private_endpoints";
+
+    private final PrometheusMeterRegistry registry;
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<DenyReason, Counter> denied = new EnumMap<>(DenyReason.class);
+    private final Map<String, Timer> upstreamDurations = new ConcurrentHashMap<>();
+    private final AtomicInteger activeConnections = new AtomicInteger();
+    private final Counter reloadsApplied;
+    private final Counter reloadsRejected;
+    private final Map<EndpointStatus, AtomicLong> endpointsByStatus = new EnumMap<>(EndpointStatus.class);
+
+    public GatewayMetrics() {
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        for (DenyReason reason : DenyReason.values()) {
+            // Three constants share the wire text not-signalr-upstream: they share one counter.
+            denied.put(reason, Counter.builder(DENIED).description("Calls and connections refused, by reason")
+                    .tag("reason", reason.wireText()).register(registry));
+        }
+        Gauge.builder(ACTIVE_CONNECTIONS, activeConnections, AtomicInteger::get)
+                .description("Open client connections on the proxy listener, idle keep-alive included")
+                .register(registry);
+        reloadsApplied = Counter.builder(CONFIG_RELOADS).description("Configuration changes after the first load")
+                .tag("result", "applied").register(registry);
+        reloadsRejected = Counter.builder(CONFIG_RELOADS).description("Configuration changes after the first load")
+                .tag("result", "rejected").register(registry);
+        for (EndpointStatus status : EndpointStatus.values()) {
+            final AtomicLong count = new AtomicLong();
+            endpointsByStatus.put(status, count);
+            Gauge.builder(SHARED_PRIVATE_ENDPOINTS, count, AtomicLong::get)
+                    .description("Shared private endpoints by status").tag("status", status.wireName())
+                    .register(registry);
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+    }
+
+    /** One answered request. */
+    public void request(String upstream, Outcome outcome, int status) {
+        final String key = upstream + '\0' + outcome.label() + '\0' + status;
+        Counter counter = requests.get(key);
+        if (counter == null) {
+            // Not computeIfAbsent: it would lock the bin on every miss race; a lost race registers twice,
+            // which Micrometer resolves to the same meter.
+            counter = Counter.builder(REQUESTS).description("Requests answered on the proxy port")
+                    .tag("upstream", upstream).tag("outcome", outcome.label()).tag("status", Integer.toString(status))
+                    .register(registry);
+            requests.put(key, counter);
+        }
+        counter.increment();
+    }
+
+    public void denied(DenyReason reason) {
+        denied.get(reason).increment();
+    }
+
+    /** Time from the request head sent to the backend until the response's end. */
+    public void upstreamDuration(String upstream, long nanos) {
+        Timer timer = upstreamDurations.get(upstream);
+        if (timer == null) {
+            timer = Timer.builder(UPSTREAM_DURATION).description("Upstream request duration")
+                    .tag("upstream", upstream)
+                    .serviceLevelObjectives(slo(0.0005), slo(0.001), slo(0.0025), slo(0.005), slo(0.01),
+                            slo(0.025), slo(0.05), slo(0.1), slo(0.25), slo(0.5), slo(1), slo(2.5), slo(5), slo(10))
+                    .register(registry);
+            upstreamDurations.put(upstream, timer);
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static Duration slo(double seconds) {
+        return Duration.ofNanos((long) (seconds * 1e9));
+    }
+
+    public void connectionOpened() {
+        activeConnections.incrementAndGet();
+    }
+
+    public void connectionClosed() {
+        activeConnections.decrementAndGet();
+    }
+
+    public int activeConnections() {
+        return activeConnections.get();
+    }
+
+    public void reload(boolean applied) {
+        (applied ? reloadsApplied : reloadsRejected).increment();
+    }
+
+    /** Refreshes {@code gateway_shared_private_endpoints} from the snapshot in force. */
+    public void endpoints(PolicySnapshot snapshot) {
+        snapshot.endpointCounts().forEach((status, n) -> endpointsByStatus.get(status).set(n));
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+}

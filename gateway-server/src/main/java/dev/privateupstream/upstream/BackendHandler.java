@@ -1,0 +1,67 @@
+package dev.privateupstream.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of a backend connection: hands what the backend sends to the relay that borrowed the
+ * connection. A pooled connection has no relay; anything it receives is a protocol error (a backend may
+ * not answer what was not asked), so the connection is closed.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+    private UpstreamRelayHandler relay;
+
+    static BackendHandler of(Channel channel) {
+        return channel.pipeline().get(BackendHandler.class);
+    }
+
+    void borrowed() {
+        relay = null;
+    }
+
+    void bind(UpstreamRelayHandler relay) {
+        this.relay = relay;
+    }
+
+    void idle(UpstreamPool pool) {
+        relay = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        final UpstreamRelayHandler r = relay;
+        if (r == null) {
+            ReferenceCountUtil.release(msg); // unsolicited: nobody asked
+            ctx.close();
+            return;
+        }
+        r.backendRead(ctx.channel(), msg); // ownership passes to the relay
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        final UpstreamRelayHandler r = relay;
+        if (r != null) {
+            r.backendWritabilityChanged(ctx.channel());
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        final UpstreamRelayHandler r = relay;
+        relay = null;
+        if (r != null) {
+            r.backendClosed(ctx.channel());
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A reset or a malformed response: the connection is finished; the relay learns it from the close.
+        ctx.close();
+    }
+}

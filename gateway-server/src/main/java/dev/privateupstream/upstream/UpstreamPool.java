@@ -1,0 +1,132 @@
+package dev.privateupstream.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.ConnectException;
+import java.util.ArrayDeque;
+
+/**
+ * Keep-alive connections to one upstream, owned by one event loop.
+ *
+ * <p>Every client connection on this loop borrows from this pool, so a request never crosses threads and
+ * the pool needs no locks. At most {@code maxConnections} are open at once; a request that finds none
+ * free waits in line for the next one released. An idle connection keeps a read pending so that the
+ * backend closing it is noticed at once and it leaves the pool before anyone borrows it.
+ */
+final class UpstreamPool {
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final UpstreamAddress address;
+    private final int maxConnections;
+    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>();
+    private int open;
+
+    UpstreamPool(EventLoop loop, Bootstrap bootstrap, UpstreamAddress address, int maxConnections,
+            int connectTimeoutMillis) {
+        this.loop = requireNonNull(loop, "loop");
+        this.bootstrap = bootstrap.clone(loop).option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                connectTimeoutMillis);
+        this.address = requireNonNull(address, "address");
+        this.maxConnections = Math.max(1, maxConnections);
+    }
+
+    /** A connection ready for a request: an idle one, a new one, or the next one released. */
+    Future<Channel> acquire() {
+        assert loop.inEventLoop();
+        final Promise<Channel> promise = loop.newPromise();
+        Channel channel;
+        while ((channel = idle.pollLast()) != null) {
+            if (channel.isActive()) {
+                BackendHandler.of(channel).borrowed();
+                return promise.setSuccess(channel);
+            }
+        }
+        if (open < maxConnections) {
+            connect(promise);
+        } else {
+            waiting.add(promise);
+        }
+        return promise;
+    }
+
+    private void connect(Promise<Channel> promise) {
+        open++;
+        final ChannelFuture connect = bootstrap.connect(address.host(), address.port());
+        final Channel channel = connect.channel();
+        channel.closeFuture().addListener(f -> closed(channel));
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause() != null ? f.cause() : new ConnectException("connect failed"));
+                return;
+            }
+            BackendHandler.of(channel).borrowed();
+            if (!promise.trySuccess(channel)) {
+                // The borrower gave up (its client went away) before the connection was ready.
+                release(channel, true);
+            }
+        });
+    }
+
+    /**
+     * Returns a borrowed connection. A reusable one goes to the next waiter or back to the idle list;
+     * anything else is closed.
+     */
+    void release(Channel channel, boolean reusable) {
+        assert loop.inEventLoop();
+        if (!reusable || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        Promise<Channel> next;
+        while ((next = waiting.poll()) != null) {
+            BackendHandler.of(channel).borrowed();
+            if (next.trySuccess(channel)) {
+                return;
+            }
+        }
+        BackendHandler.of(channel).idle(this);
+        idle.addLast(channel);
+        channel.read(); // notice a close by the backend while idle
+    }
+
+    private void closed(Channel channel) {
+        open--;
+        idle.remove(channel);
+        // Capacity is free again: a waiter gets a fresh connection.
+        Promise<Channel> next;
+        while ((next = waiting.poll()) != null) {
+            if (!next.isDone()) {
+                connect(next);
+                return;
+            }
+        }
+    }
+
+    /** Closes every idle connection (shutdown). */
+    void closeIdle() {
+        Channel channel;
+        while ((channel = idle.poll()) != null) {
+            channel.close();
+        }
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    int openConnections() {
+        return open;
+    }
+
+    int idleConnections() {
+        return idle.size();
+    }
+}
