@@ -1,0 +1,99 @@
+package dev.privateupstream.testing;
+
+import dev.privateupstream.GatewayServer;
+import dev.privateupstream.config.ConfigLoader;
+import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.metrics.GatewayMetrics;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A real gateway in this process for integration tests: writes {@code gateway.yaml} and
+ * {@code endpoints.yaml} into a folder, loads them through the real loader and starts the real server on
+ * a free loopback port.
+ */
+public final class TestGateway implements AutoCloseable {
+    /** The resource id the default test upstream and endpoints use. */
+    public static final String RESOURCE =
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Web/sites/func-a";
+    public static final String OTHER_RESOURCE =
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Web/sites/func-b";
+
+    /**
+     * Endpoints every loopback test shares: 127.0.0.10 approved, 127.0.0.20 pending, 127.0.0.30 rejected,
+     * 127.0.0.40 disconnected, 127.0.0.50 timeout, 127.0.0.60 approved for the other resource.
+     */
+    public static final String STANDARD_ENDPOINTS = endpoint("approved", RESOURCE, "Approved", "127.0.0.10")
+            + endpoint("pending", RESOURCE, "Pending", "127.0.0.20")
+            + endpoint("rejected", RESOURCE, "Rejected", "127.0.0.30")
+            + endpoint("disconnected", RESOURCE, "Disconnected", "127.0.0.40")
+            + endpoint("timeout", RESOURCE, "Timeout", "127.0.0.50")
+            + endpoint("other-approved", OTHER_RESOURCE, "Approved", "127.0.0.60");
+
+    private final GatewayServer server;
+    private final Path dir;
+
+    private TestGateway(GatewayServer server, Path dir) {
+        this.server = server;
+        this.dir = dir;
+    }
+
+    /** One endpoints-file entry. */
+    public static String endpoint(String name, String resource, String status, String privateIps) {
+        return "- name: " + name + "\n  groupId: sites\n  privateLinkResourceId: " + resource + "\n  status: " + status
+                + "\n  privateIps: [ " + privateIps + " ]\n";
+    }
+
+    /** An upstream named {@code func-a} for {@link #RESOURCE} at {@code url}, taking any Host. */
+    public static String upstream(String name, String resource, String url, String extra) {
+        return "  - name: " + name + "\n    resourceId: " + resource + "\n    url: " + url + "\n" + extra;
+    }
+
+    /** Standard settings around the given {@code upstreams:} entries and extra top-level YAML. */
+    public static String gatewayYaml(String upstreams, String extra) {
+        return "listen:\n  address: 127.0.0.1\n  port: 0\n" + extra + "upstreams:\n" + upstreams
+                + "sharedPrivateEndpoints:\n  file: endpoints.yaml\n";
+    }
+
+    public static TestGateway start(Path dir, String gatewayYaml, String endpointsYaml) throws Exception {
+        Files.writeString(dir.resolve("gateway.yaml"), gatewayYaml);
+        Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml);
+        final GatewayConfig config = new ConfigLoader(Map.of()).load(dir.resolve("gateway.yaml"));
+        return new TestGateway(GatewayServer.start(config, new GatewayMetrics(), 2), dir);
+    }
+
+    /**
+     * The standard endpoints in front of one backend: {@code func-a} takes any Host, and {@code func-b}
+     * (the other resource, same backend) only {@code func-b.example}, which any-Host calls never reach
+     * since {@code func-a} comes first.
+     */
+    public static TestGateway standard(Path dir, RecordingBackend backend, String extra) throws Exception {
+        return start(dir, gatewayYaml(upstream("func-a", RESOURCE, backend.url(), "")
+                + upstream("func-b", OTHER_RESOURCE, backend.url(), "    hosts: [ func-b.example ]\n"), extra),
+                STANDARD_ENDPOINTS);
+    }
+
+    public int port() {
+        return server.listenAddress().getPort();
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    public GatewayServer server() {
+        return server;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
