@@ -1,5 +1,5 @@
 /**
- * Configuration records, YAML loading with {@code ${ENV}} substitution, and validation with located errors
- * (SPEC §4).
+ * Configuration records, YAML loading with {@code ${ENV}} substitution, validation with located errors, and
+ * the atomic writer of the endpoints file (SPEC §4, §7).
  */
 package dev.privateupstream.config;

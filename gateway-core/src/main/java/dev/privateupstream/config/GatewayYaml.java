@@ -1,0 +1,260 @@
+package dev.privateupstream.config;
+
+import dev.privateupstream.config.ListenConfig.ForwardedHeader;
+import dev.privateupstream.config.ListenConfig.ProxyProtocolMode;
+import dev.privateupstream.net.IpAddress;
+import dev.privateupstream.net.IpPrefix;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The content of {@code gateway.yaml}, read and checked: every section but the endpoints, which live in
+ * their own file (SPEC §4).
+ *
+ * @param endpointsFile {@code sharedPrivateEndpoints.file} resolved against the folder of
+ *        {@code gateway.yaml}, or {@code null} when it could not be read
+ */
+record GatewayYaml(
+        ListenConfig listen,
+        LimitsConfig limits,
+        AdminConfig admin,
+        SignalRConfig signalr,
+        UpstreamsYaml upstreams,
+        Located<Path> endpointsFile) {
+
+    static final List<String> KEYS = List.of("listen", "limits", "admin", "signalr", "upstreams",
+            "sharedPrivateEndpoints");
+    static final List<String> LISTEN_KEYS = List.of("address", "port", "tls", "proxyProtocol", "trustedProxies",
+            "forwardedHeader", "rejectAtConnect");
+    static final List<String> TLS_KEYS = List.of("certificate", "privateKey");
+    static final List<String> LIMITS_KEYS = List.of("maxHeaderBytes", "maxBodyBytes", "headerTimeout",
+            "idleTimeout", "drainTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout");
+    static final List<String> ADMIN_KEYS = List.of("address", "port", "token");
+    static final List<String> SIGNALR_KEYS = List.of("accessKeys", "requireSignature", "validateRequests");
+    static final List<String> ENDPOINTS_KEYS = List.of("file");
+
+    static final String DEFAULT_LISTEN_ADDRESS = "0.0.0.0";
+    static final int DEFAULT_LISTEN_PORT = 8080;
+    static final String DEFAULT_ADMIN_ADDRESS = "127.0.0.1";
+    static final int DEFAULT_ADMIN_PORT = 9090;
+
+    /**
+     * Reads {@code root}, the document of {@code gateway.yaml}; every problem goes to the source's errors.
+     *
+     * @return the content, or {@code null} when the document is not a mapping (reported)
+     */
+    static GatewayYaml read(YamlNode root, ConfigSource source) {
+        if (root instanceof YamlNode.Scalar scalar && scalar.text() == null) {
+            source.error(root.line(), YamlTree.DOCUMENT, "empty file (expected: a mapping with the keys "
+                    + String.join(", ", KEYS) + ")");
+            return null;
+        }
+        MappingReader m = MappingReader.of(source, root, "", KEYS);
+        if (m == null) {
+            return null;
+        }
+        Path folder = source.file().getParent();
+        MappingReader listenSection = m.section("listen", LISTEN_KEYS);
+        ListenConfig listen = listen(listenSection, folder);
+        LimitsConfig limits = limits(m.section("limits", LIMITS_KEYS));
+        MappingReader adminSection = m.section("admin", ADMIN_KEYS);
+        AdminConfig admin = admin(adminSection);
+        checkPorts(source, listenSection, adminSection, listen, admin);
+        SignalRConfig signalr = signalr(m.section("signalr", SIGNALR_KEYS));
+        UpstreamsYaml upstreams = UpstreamsYaml.read(m);
+        return new GatewayYaml(listen, limits, admin, signalr, upstreams, endpointsFile(m, folder));
+    }
+
+    private static ListenConfig listen(MappingReader m, Path folder) {
+        if (m == null) {
+            return new ListenConfig(DEFAULT_LISTEN_ADDRESS, DEFAULT_LISTEN_PORT, null, ProxyProtocolMode.DISABLED,
+                    List.of(), ForwardedHeader.NONE, false);
+        }
+        String address = m.value("address", DEFAULT_LISTEN_ADDRESS, GatewayYaml::address);
+        int port = m.value("port", DEFAULT_LISTEN_PORT, GatewayYaml::port);
+        TlsConfig tls = tls(m.section("tls", TLS_KEYS), folder);
+        ProxyProtocolMode proxyProtocol = m.value("proxyProtocol", ProxyProtocolMode.DISABLED,
+                GatewayYaml::proxyProtocol);
+        int errorsBefore = m.source().errors().size();
+        List<IpPrefix> trustedProxies = Located.values(m.list("trustedProxies", IpPrefix::parse));
+        if (proxyProtocol == ProxyProtocolMode.REQUIRED && trustedProxies.isEmpty()
+                && m.source().errors().size() == errorsBefore) {
+            // Every connection would be closed as untrusted: refuse to start rather than serve nobody.
+            m.source().error(m.line("proxyProtocol"), m.path("proxyProtocol"),
+                    "required, but listen.trustedProxies is empty, so every connection would be refused "
+                    + "(expected: the proxies that send the PROXY header in listen.trustedProxies)");
+        }
+        ForwardedHeader forwardedHeader = m.value("forwardedHeader", ForwardedHeader.NONE,
+                GatewayYaml::forwardedHeader);
+        boolean rejectAtConnect = m.value("rejectAtConnect", false, GatewayYaml::bool);
+        return new ListenConfig(address, port, tls, proxyProtocol, trustedProxies, forwardedHeader,
+                rejectAtConnect);
+    }
+
+    private static TlsConfig tls(MappingReader m, Path folder) {
+        if (m == null) {
+            return null;
+        }
+        Located<Path> certificate = m.required("certificate", "the path of a PEM certificate chain",
+                text -> readableFile(folder, text));
+        Located<Path> privateKey = m.required("privateKey", "the path of a PEM private key",
+                text -> readableFile(folder, text));
+        return certificate == null || privateKey == null ? null
+                : new TlsConfig(certificate.value(), privateKey.value());
+    }
+
+    private static LimitsConfig limits(MappingReader m) {
+        LimitsConfig d = LimitsConfig.DEFAULTS;
+        if (m == null) {
+            return d;
+        }
+        int maxHeaderBytes = m.value("maxHeaderBytes", d.maxHeaderBytes(),
+                text -> (int) ByteSizeSyntax.parse(text, 1, Integer.MAX_VALUE));
+        long maxBodyBytes = m.value("maxBodyBytes", d.maxBodyBytes(),
+                text -> ByteSizeSyntax.parse(text, 0, Long.MAX_VALUE));
+        Duration headerTimeout = m.value("headerTimeout", d.headerTimeout(), DurationSyntax::parsePositive);
+        Duration idleTimeout = m.value("idleTimeout", d.idleTimeout(), DurationSyntax::parsePositive);
+        // Zero is meaningful here: stop without waiting for in-flight requests.
+        Duration drainTimeout = m.value("drainTimeout", d.drainTimeout(), DurationSyntax::parse);
+        Duration connectTimeout = m.value("upstreamConnectTimeout", d.upstreamConnectTimeout(),
+                DurationSyntax::parsePositive);
+        Duration responseTimeout = m.value("upstreamResponseTimeout", d.upstreamResponseTimeout(),
+                DurationSyntax::parsePositive);
+        return new LimitsConfig(maxHeaderBytes, maxBodyBytes, headerTimeout, idleTimeout, drainTimeout,
+                connectTimeout, responseTimeout);
+    }
+
+    private static AdminConfig admin(MappingReader m) {
+        if (m == null) {
+            return new AdminConfig(DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT, null);
+        }
+        return new AdminConfig(m.value("address", DEFAULT_ADMIN_ADDRESS, GatewayYaml::address),
+                m.value("port", DEFAULT_ADMIN_PORT, GatewayYaml::port), m.text("token"));
+    }
+
+    /** The two listeners cannot share a port on overlapping addresses; say so now rather than at bind. */
+    private static void checkPorts(ConfigSource source, MappingReader listenSection, MappingReader adminSection,
+                                   ListenConfig listen, AdminConfig admin) {
+        if (listen.port() == 0 || listen.port() != admin.port()) {
+            return;
+        }
+        boolean overlap = listen.address().equals(admin.address()) || isWildcard(listen.address())
+                || isWildcard(admin.address());
+        if (!overlap) {
+            return;
+        }
+        // Blame the key that was written: with both written, the admin one.
+        if (adminSection != null && adminSection.has("port")) {
+            source.error(adminSection.line("port"), "admin.port", admin.port() + " is also listen.port on an "
+                    + "overlapping address (expected: a port of its own for the admin server)");
+        } else {
+            source.error(listenSection.line("port"), "listen.port", listen.port() + " is also admin.port on an "
+                    + "overlapping address (expected: a port of its own for the proxy)");
+        }
+    }
+
+    private static boolean isWildcard(String address) {
+        return address.equals("0.0.0.0") || address.equals("::");
+    }
+
+    private static SignalRConfig signalr(MappingReader m) {
+        if (m == null) {
+            return null;
+        }
+        List<String> accessKeys = Located.values(m.list("accessKeys", text -> text));
+        boolean requireSignature = m.value("requireSignature", false, GatewayYaml::bool);
+        boolean validateRequests = m.value("validateRequests", false, GatewayYaml::bool);
+        if (requireSignature && accessKeys.isEmpty()) {
+            m.source().error(m.line("requireSignature"), m.path("requireSignature"),
+                    "true, but signalr.accessKeys holds no key, so every call would be refused "
+                    + "(expected: at least one access key, or requireSignature: false)");
+        }
+        return new SignalRConfig(accessKeys, requireSignature, validateRequests);
+    }
+
+    private static Located<Path> endpointsFile(MappingReader root, Path folder) {
+        if (!root.has("sharedPrivateEndpoints")) {
+            root.source().error(root.line("sharedPrivateEndpoints"), "sharedPrivateEndpoints",
+                    "missing (expected: a mapping with the key file, the endpoints file)");
+            return null;
+        }
+        MappingReader m = root.section("sharedPrivateEndpoints", ENDPOINTS_KEYS);
+        return m == null ? null : m.required("file", "the path of the endpoints file, relative to this file's folder",
+                text -> path(folder, text));
+    }
+
+    private static Path path(Path folder, String text) {
+        try {
+            return folder.resolve(text).normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a valid path: " + e.getReason());
+        }
+    }
+
+    private static Path readableFile(Path folder, String text) {
+        Path file = path(folder, text);
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("cannot read " + file + ": no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("cannot read " + file + ": not a regular file");
+        }
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException("cannot read " + file + ": permission denied");
+        }
+        return file;
+    }
+
+    /** An IP literal in canonical text: binding to a name would need a DNS lookup and may be ambiguous. */
+    private static String address(String text) {
+        return IpAddress.parse(text.trim()).canonical();
+    }
+
+    private static Integer port(String text) {
+        String trimmed = text.trim();
+        int value = trimmed.matches("\\d{1,5}") ? Integer.parseInt(trimmed) : -1;
+        if (value < 0 || value > 65535) {
+            throw new IllegalArgumentException("'" + text + "' (expected: a port from 0 to 65535; 0 for any free one)");
+        }
+        return value;
+    }
+
+    private static Boolean bool(String text) {
+        switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new IllegalArgumentException("'" + text + "' (expected: true or false)");
+        }
+    }
+
+    private static ProxyProtocolMode proxyProtocol(String text) {
+        switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "disabled":
+                return ProxyProtocolMode.DISABLED;
+            case "optional":
+                return ProxyProtocolMode.OPTIONAL;
+            case "required":
+                return ProxyProtocolMode.REQUIRED;
+            default:
+                throw new IllegalArgumentException("'" + text + "' (expected: disabled, optional or required)");
+        }
+    }
+
+    private static ForwardedHeader forwardedHeader(String text) {
+        switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "none":
+                return ForwardedHeader.NONE;
+            case "x-forwarded-for":
+                return ForwardedHeader.X_FORWARDED_FOR;
+            default:
+                throw new IllegalArgumentException("'" + text + "' (expected: none or x-forwarded-for)");
+        }
+    }
+}
