@@ -42,9 +42,17 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--access-log", description = "also print the access log (JSON lines) on standard output")
+    boolean accessLog;
+
     @Override
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
+        if (!accessLog) {
+            // Keep the demo's own lines readable; the access log is one flag away.
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("gateway.access"))
+                    .setLevel(ch.qos.logback.classic.Level.OFF);
+        }
         final String key = randomHex(32);
         final String token = randomHex(16);
         try (FunctionsBackend backend = FunctionsBackend.start(List.of(key))) {
@@ -91,6 +99,10 @@ final class DemoCommand implements Callable<Integer> {
                 server.drain(Duration.ofSeconds(5));
             } finally {
                 server.close();
+                for (String name : FILES) {
+                    Files.deleteIfExists(dir.resolve(name));
+                }
+                Files.deleteIfExists(dir);
             }
         }
         return 0;

@@ -1,0 +1,99 @@
+package dev.privateupstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code validate} and {@code explain}: output and exit codes of SPEC §3. */
+class CommandLineTest {
+    private static final String RESOURCE = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/func";
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        final CommandLine cli = GatewayCommand.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private Path config() throws Exception {
+        Files.writeString(dir.resolve("endpoints.yaml"), "- name: spe\n  groupId: sites\n  privateLinkResourceId: "
+                + RESOURCE + "\n  status: Approved\n  privateIps: [ 10.1.0.0/28 ]\n"
+                + "- name: waiting\n  groupId: sites\n  privateLinkResourceId: " + RESOURCE
+                + "\n  status: pending\n  privateIps: [ 10.2.0.4 ]\n  linkId: 520093697\n");
+        final Path file = dir.resolve("gateway.yaml");
+        Files.writeString(file, "listen:\n  port: 0\nupstreams:\n  - name: func\n    resourceId: " + RESOURCE
+                + "\n    url: http://127.0.0.1:7071\n    hosts: [ func.example ]\n"
+                + "sharedPrivateEndpoints:\n  file: endpoints.yaml\n");
+        return file;
+    }
+
+    @Test
+    void validatePrintsASummaryAndExitsZero() throws Exception {
+        assertThat(run("validate", "--config", config().toString())).isZero();
+        assertThat(out.toString()).contains("valid").contains("upstream   func").contains("2 in")
+                .contains("1 Approved").contains("1 Pending");
+    }
+
+    @Test
+    void validateTheShippedExampleConfiguration() {
+        final Path example = Path.of("../config/gateway.yaml");
+        assertThat(run("validate", "--config", example.toString())).as(err.toString()).isZero();
+    }
+
+    @Test
+    void validatePrintsEveryErrorWithItsLocationAndExitsTwo() throws Exception {
+        final Path file = config();
+        Files.writeString(file, Files.readString(file).replace("port: 0", "port: 99999\n  colour: blue")
+                .replace("url: http://127.0.0.1:7071", "url: ftp://x"));
+        assertThat(run("validate", "--config", file.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains(file + ":2: listen.port:").contains(file + ":3: listen.colour:")
+                .contains(":7: upstreams[0].url:");
+    }
+
+    @Test
+    void explainAllowedExitsZeroAndNamesUpstreamEndpointAndRule() throws Exception {
+        assertThat(run("explain", "--config", config().toString(), "--source", "10.1.0.4", "--host", "func.example"))
+                .isZero();
+        assertThat(out.toString()).contains("decision   allow").contains("upstream   func")
+                .contains("endpoint   spe (Approved").contains("privateIps 10.1.0.0/28 of spe")
+                .contains("signature  not evaluated");
+    }
+
+    @Test
+    void explainDeniedExitsOne() throws Exception {
+        final String config = config().toString();
+        assertThat(run("explain", "--config", config, "--source", "203.0.113.7", "--host", "func.example")).isEqualTo(1);
+        assertThat(out.toString()).contains("reason     public-network").contains("status     403");
+        assertThat(run("explain", "--config", config, "--source", "10.1.0.4")).isEqualTo(1);
+        assertThat(out.toString()).contains("reason     no-route").contains("status     404");
+        assertThat(run("explain", "--config", config, "--source", "10.2.0.4", "--host", "func.example",
+                "--link-id", "520093697")).isEqualTo(1);
+        assertThat(out.toString()).contains("reason     endpoint-pending").contains("linkId 520093697 of waiting");
+        assertThat(run("explain", "--config", config, "--source", "10.2.0.4", "--host", "func.example")).isEqualTo(1);
+        assertThat(out.toString()).contains("reason     link-id-mismatch");
+    }
+
+    @Test
+    void explainBadInputExitsTwo() throws Exception {
+        final String config = config().toString();
+        assertThat(run("explain", "--config", config, "--source", "10.1.0.999")).isEqualTo(2);
+        assertThat(err.toString()).contains("--source").contains("10.1.0.999");
+        assertThat(run("explain", "--config", config, "--source", "10.1.0.4", "--link-id", "-3")).isEqualTo(2);
+        assertThat(run("explain", "--config", config)).isEqualTo(2);
+        assertThat(err.toString()).contains("--source");
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(run()).isEqualTo(2);
+    }
+}
