@@ -53,8 +53,9 @@ final class DemoCommand implements Callable<Integer> {
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("gateway.access"))
                     .setLevel(ch.qos.logback.classic.Level.OFF);
         }
-        final String key = randomHex(32);
-        final String token = randomHex(16);
+        // A key or token set in the environment is kept, so a README walkthrough can use known values.
+        final String key = System.getenv().getOrDefault("DEMO_SIGNALR_KEY", randomHex(32));
+        final String token = System.getenv().getOrDefault("DEMO_ADMIN_TOKEN", randomHex(16));
         try (FunctionsBackend backend = FunctionsBackend.start(List.of(key))) {
             final Path dir = Files.createTempDirectory("gateway-demo");
             for (String name : FILES) {
@@ -66,20 +67,23 @@ final class DemoCommand implements Callable<Integer> {
             env.put("DEMO_BACKEND_PORT", Integer.toString(backend.port()));
             env.put("DEMO_SIGNALR_KEY", key);
             env.put("DEMO_ADMIN_TOKEN", token);
+            final ConfigLoader loader = new ConfigLoader(env);
             final GatewayConfig config;
             try {
-                config = new ConfigLoader(env).load(dir.resolve("gateway.yaml"));
+                config = loader.load(dir.resolve("gateway.yaml"));
             } catch (ConfigException e) {
                 spec.commandLine().getErr().println(e.getMessage());
                 return GatewayCommand.USAGE;
             }
-            final GatewayServer server = GatewayServer.start(config, new GatewayMetrics(), 2);
+            // The same loader for reloads: the demo's files use ${DEMO_...} variables of this environment.
+            final GatewayServer server = GatewayServer.start(config, loader, new GatewayMetrics(), 2);
             try {
                 final URI proxy = URI.create("http://127.0.0.1:" + server.listenAddress().getPort()
                         + UpstreamCall.FUNCTIONS_PATH);
                 out.printf("demo backend   http://127.0.0.1:%d (behaves like an Azure Functions SignalR trigger)%n",
                         backend.port());
                 out.printf("gateway proxy  http://127.0.0.1:%d%n", server.listenAddress().getPort());
+                out.printf("admin page http://127.0.0.1:%d/ (token %s)%n", server.adminAddress().getPort(), token);
                 out.printf("configuration  %s%n", dir.resolve("gateway.yaml"));
                 out.println();
                 out.println("sample SignalR upstream calls (connected events, signed with the demo access key):");
@@ -91,6 +95,8 @@ final class DemoCommand implements Callable<Integer> {
                 out.println();
                 out.println("try it yourself:");
                 out.printf("  java -jar gateway.jar send --url %s --source 127.0.0.10 --key %s%n", proxy, key);
+                out.printf("  open the admin page, enter the token, approve demo-signalr-pending, then send from "
+                        + "127.0.0.20%n");
                 out.println("running; press Ctrl+C to stop");
                 out.flush();
                 final CountDownLatch stop = new CountDownLatch(1);
