@@ -1,6 +1,7 @@
 package dev.privateupstream.metrics;
 
 import dev.privateupstream.endpoint.EndpointStatus;
+import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
 import io.micrometer.core.instrument.Counter;
@@ -17,7 +18,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Meters are looked up in small maps keyed by those bounded values and cached, so recording a request
  * costs a map lookup and an atomic add, not a registry search.
+ *
+ * <p>The constants are Micrometer names: its Prometheus naming convention appends {@code _total} to
+ * counters and the base unit {@code _seconds} to timers, so the scrape shows exactly the SPEC names
+ * ({@code gateway_requests_total}, {@code gateway_upstream_request_duration_seconds_bucket}, ...).
  */
 public final class GatewayMetrics {
     public static final String REQUESTS = "gateway_requests";
@@ -47,6 +54,7 @@ public final class GatewayMetrics {
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
     private final Map<EndpointStatus, AtomicLong> endpointsByStatus = new EnumMap<>(EndpointStatus.class);
+    private final EndpointTraffic endpointTraffic = new EndpointTraffic();
 
     public GatewayMetrics() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -131,9 +139,27 @@ public final class GatewayMetrics {
         (applied ? reloadsApplied : reloadsRejected).increment();
     }
 
-    /** Refreshes {@code gateway_shared_private_endpoints} from the snapshot in force. */
+    /** How many configuration changes were applied ({@code true}) or rejected since start. */
+    public long reloads(boolean applied) {
+        return (long) (applied ? reloadsApplied : reloadsRejected).count();
+    }
+
+    /**
+     * Refreshes {@code gateway_shared_private_endpoints} from the snapshot in force, and lets the per-endpoint
+     * traffic forget endpoints that are gone.
+     */
     public void endpoints(PolicySnapshot snapshot) {
         snapshot.endpointCounts().forEach((status, n) -> endpointsByStatus.get(status).set(n));
+        final List<String> names = new ArrayList<>();
+        for (SharedPrivateEndpoint endpoint : snapshot.config().endpoints()) {
+            names.add(endpoint.name());
+        }
+        endpointTraffic.retain(names);
+    }
+
+    /** Requests allowed and denied per endpoint, for the admin page; not exported to Prometheus. */
+    public EndpointTraffic endpointTraffic() {
+        return endpointTraffic;
     }
 
     /** The Prometheus text exposition. */

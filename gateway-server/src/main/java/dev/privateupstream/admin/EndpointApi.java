@@ -1,0 +1,295 @@
+package dev.privateupstream.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.privateupstream.config.ReadOnlyEndpointsFileException;
+import dev.privateupstream.endpoint.EndpointStatus;
+import dev.privateupstream.endpoint.SharedPrivateEndpoint;
+import dev.privateupstream.metrics.EndpointTraffic;
+import dev.privateupstream.reload.EditOutcome;
+import dev.privateupstream.reload.EndpointChange;
+import dev.privateupstream.reload.LiveConfig;
+import dev.privateupstream.reload.PolicyRef;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST resource of shared private endpoints under {@code /api/} (SPEC §7), plus
+ * {@code GET /api/shared-private-endpoints-traffic}, the per-endpoint allowed and denied counts the admin
+ * page shows.
+ *
+ * <p>Every call must carry the bearer token in force; changes are parsed here, on the admin event loop, and
+ * handed to {@link LiveConfig}, which writes and applies them on its own thread. The answer comes once the
+ * change is on disk and in force.
+ */
+final class EndpointApi {
+    static final String PREFIX = "/api/";
+    static final String COLLECTION = "shared-private-endpoints";
+    static final String TRAFFIC = "shared-private-endpoints-traffic";
+    private static final Logger logger = LoggerFactory.getLogger(EndpointApi.class);
+    private static final ObjectMapper READER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private final PolicyRef policy;
+    private final LiveConfig live;
+    private final EndpointTraffic traffic;
+
+    EndpointApi(PolicyRef policy, LiveConfig live, EndpointTraffic traffic) {
+        this.policy = requireNonNull(policy, "policy");
+        this.live = requireNonNull(live, "live");
+        this.traffic = requireNonNull(traffic, "traffic");
+    }
+
+    /**
+     * Answers one call.
+     *
+     * @param rawPath the path as sent, starting with {@link #PREFIX}, without the query
+     * @param authorization the {@code Authorization} header, or {@code null}
+     */
+    CompletableFuture<AdminResponse> handle(HttpMethod method, String rawPath, String authorization, byte[] body) {
+        final BearerToken.Verdict verdict = BearerToken.check(policy.get().config().admin().token(), authorization);
+        if (verdict != BearerToken.Verdict.ACCEPTED) {
+            return done(unauthorized(verdict));
+        }
+        final List<String> segments = segments(rawPath);
+        try {
+            if (segments.size() == 1 && segments.get(0).equals(COLLECTION)) {
+                return method.equals(HttpMethod.GET) ? done(list()) : done(notAllowed("GET"));
+            }
+            if (segments.size() == 1 && segments.get(0).equals(TRAFFIC)) {
+                return method.equals(HttpMethod.GET) ? done(traffic()) : done(notAllowed("GET"));
+            }
+            if (segments.size() == 2 && segments.get(0).equals(COLLECTION)) {
+                final String name = segments.get(1);
+                if (method.equals(HttpMethod.GET)) {
+                    return done(get(name));
+                }
+                if (method.equals(HttpMethod.PUT)) {
+                    return put(name, EndpointProperties.parse(json(body)));
+                }
+                if (method.equals(HttpMethod.DELETE)) {
+                    return edit(name, current -> {
+                        final int index = indexOf(current, name);
+                        if (index < 0) {
+                            return null;
+                        }
+                        final List<SharedPrivateEndpoint> next = new ArrayList<>(current);
+                        next.remove(index);
+                        return new EndpointChange.Proposal(next, null, false);
+                    });
+                }
+                return done(notAllowed("GET, PUT, DELETE"));
+            }
+            if (segments.size() == 3 && segments.get(0).equals(COLLECTION)
+                    && (segments.get(2).equals("approve") || segments.get(2).equals("reject"))) {
+                if (!method.equals(HttpMethod.POST)) {
+                    return done(notAllowed("POST"));
+                }
+                final EndpointStatus status = segments.get(2).equals("approve")
+                        ? EndpointStatus.APPROVED : EndpointStatus.REJECTED;
+                return setStatus(segments.get(1), status, EndpointProperties.parseDescription(json(body)));
+            }
+        } catch (BadRequestException e) {
+            return done(e.response());
+        }
+        return done(AdminResponse.error(HttpResponseStatus.NOT_FOUND, "no such API route: " + rawPath
+                + " (expected: " + PREFIX + COLLECTION + "[/{name}[/approve|/reject]])"));
+    }
+
+    private AdminResponse list() {
+        final ObjectNode body = AdminResponse.object();
+        final ArrayNode value = body.putArray("value");
+        for (SharedPrivateEndpoint endpoint : policy.get().config().endpoints()) {
+            value.add(EndpointResource.of(endpoint));
+        }
+        return AdminResponse.json(HttpResponseStatus.OK, body);
+    }
+
+    private AdminResponse traffic() {
+        final ObjectNode body = AdminResponse.object();
+        body.put("since", traffic.since().toString());
+        final ArrayNode value = body.putArray("value");
+        for (SharedPrivateEndpoint endpoint : policy.get().config().endpoints()) {
+            final EndpointTraffic.Totals totals = traffic.totals(endpoint.name());
+            value.addObject().put("name", endpoint.name()).put("allowed", totals.allowed())
+                    .put("denied", totals.denied());
+        }
+        return AdminResponse.json(HttpResponseStatus.OK, body);
+    }
+
+    private AdminResponse get(String name) {
+        final List<SharedPrivateEndpoint> endpoints = policy.get().config().endpoints();
+        final int index = indexOf(endpoints, name);
+        return index < 0 ? notFound(name) : AdminResponse.json(HttpResponseStatus.OK,
+                EndpointResource.of(endpoints.get(index)));
+    }
+
+    /** Creates ({@code Pending}) or replaces an endpoint; an update keeps the status and, unless given, the description. */
+    private CompletableFuture<AdminResponse> put(String name, EndpointProperties properties) {
+        return edit(name, current -> {
+            final int index = indexOf(current, name);
+            final List<SharedPrivateEndpoint> next = new ArrayList<>(current);
+            if (index < 0) {
+                final SharedPrivateEndpoint created = new SharedPrivateEndpoint(name, properties.groupId(),
+                        properties.privateLinkResourceId(), properties.requestMessage(), EndpointStatus.PENDING,
+                        properties.description(), properties.privateIps(), properties.linkId());
+                next.add(created);
+                return new EndpointChange.Proposal(next, created, true);
+            }
+            final SharedPrivateEndpoint old = current.get(index);
+            final SharedPrivateEndpoint updated = new SharedPrivateEndpoint(old.name(), properties.groupId(),
+                    properties.privateLinkResourceId(), properties.requestMessage(), old.status(),
+                    properties.description() == null ? old.description() : properties.description(),
+                    properties.privateIps(), properties.linkId());
+            next.set(index, updated);
+            return new EndpointChange.Proposal(next, updated, false);
+        });
+    }
+
+    private CompletableFuture<AdminResponse> setStatus(String name, EndpointStatus status, String description) {
+        return edit(name, current -> {
+            final int index = indexOf(current, name);
+            if (index < 0) {
+                return null;
+            }
+            final SharedPrivateEndpoint changed = current.get(index).withStatus(status, description);
+            final List<SharedPrivateEndpoint> next = new ArrayList<>(current);
+            next.set(index, changed);
+            return new EndpointChange.Proposal(next, changed, false);
+        });
+    }
+
+    private CompletableFuture<AdminResponse> edit(String name, EndpointChange change) {
+        return live.edit(change).handle((outcome, failure) -> failure == null
+                ? answer(outcome, name) : failed(failure));
+    }
+
+    private static AdminResponse answer(EditOutcome outcome, String name) {
+        if (outcome instanceof EditOutcome.Applied applied) {
+            if (applied.endpoint() == null) {
+                return AdminResponse.noContent();
+            }
+            final ObjectNode resource = EndpointResource.of(applied.endpoint());
+            if (applied.created()) {
+                return AdminResponse.json(HttpResponseStatus.CREATED, resource)
+                        .withHeader("Location", PREFIX + COLLECTION + "/" + applied.endpoint().name());
+            }
+            return AdminResponse.json(HttpResponseStatus.OK, resource);
+        }
+        if (outcome instanceof EditOutcome.Invalid invalid) {
+            final EditOutcome.Problem first = invalid.problems().get(0);
+            return AdminResponse.badRequest(field(first.keyPath()), first.message());
+        }
+        return notFound(name);
+    }
+
+    /** The API's field for a validation key path relative to the endpoint: {@code privateIps[0]} is in properties. */
+    private static String field(String keyPath) {
+        if (keyPath.equals("name")) {
+            return "name";
+        }
+        if (keyPath.isEmpty() || keyPath.startsWith("[")) {
+            // About the endpoint as a whole, or (it cannot happen with a valid file in force) another one.
+            return "properties";
+        }
+        return "properties." + keyPath;
+    }
+
+    private static AdminResponse failed(Throwable failure) {
+        final Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof ReadOnlyEndpointsFileException) {
+            return AdminResponse.error(HttpResponseStatus.CONFLICT, cause.getMessage() + ". The endpoints file is "
+                    + "managed outside the gateway (a read-only mount such as a Kubernetes ConfigMap): change it "
+                    + "there, or mount a writable file to use this API");
+        }
+        if (cause instanceof IOException) {
+            logger.error("admin API: the change could not be written; nothing changed", cause);
+            return AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "the change could not be written to the endpoints file, nothing changed: " + cause.getMessage());
+        }
+        if (cause instanceof IllegalStateException) {
+            return AdminResponse.error(HttpResponseStatus.SERVICE_UNAVAILABLE, cause.getMessage());
+        }
+        logger.error("admin API: the change failed; nothing changed", cause);
+        return AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the change failed: " + cause);
+    }
+
+    private static AdminResponse unauthorized(BearerToken.Verdict verdict) {
+        final ObjectNode body = AdminResponse.object()
+                .put("error", HttpResponseStatus.UNAUTHORIZED.reasonPhrase())
+                .put("reason", verdict.reason())
+                .put("message", verdict.message());
+        return AdminResponse.json(HttpResponseStatus.UNAUTHORIZED, body)
+                .withHeader("WWW-Authenticate", verdict == BearerToken.Verdict.REJECTED
+                        ? "Bearer realm=\"gateway-admin\", error=\"invalid_token\"" : "Bearer realm=\"gateway-admin\"");
+    }
+
+    private static AdminResponse notFound(String name) {
+        return AdminResponse.error(HttpResponseStatus.NOT_FOUND, "no shared private endpoint named '" + name + "'");
+    }
+
+    private static AdminResponse notAllowed(String allowed) {
+        return AdminResponse.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed here (expected: "
+                + allowed + ")").withHeader("Allow", allowed);
+    }
+
+    /** The body as JSON; {@code null} when empty. */
+    private static JsonNode json(byte[] body) throws BadRequestException {
+        if (new String(body, StandardCharsets.UTF_8).isBlank()) {
+            return null;
+        }
+        try {
+            return READER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new BadRequestException("(body)", "not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadRequestException("(body)", "unreadable: " + e.getMessage());
+        }
+    }
+
+    /** Names compare ignoring case: Azure resource names do, and the endpoints file allows one spelling only. */
+    private static int indexOf(List<SharedPrivateEndpoint> endpoints, String name) {
+        final String wanted = name.toLowerCase(Locale.ROOT);
+        for (int i = 0; i < endpoints.size(); i++) {
+            if (endpoints.get(i).name().toLowerCase(Locale.ROOT).equals(wanted)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The decoded path segments after {@code /api/}. */
+    private static List<String> segments(String rawPath) {
+        final List<String> segments = new ArrayList<>();
+        for (String part : rawPath.substring(PREFIX.length()).split("/", -1)) {
+            // A path keeps '+' literal; the decoder, made for queries, would read it as a space.
+            segments.add(QueryStringDecoder.decodeComponent(part.replace("+", "%2B"), StandardCharsets.UTF_8));
+        }
+        return segments;
+    }
+
+    private static CompletableFuture<AdminResponse> done(AdminResponse response) {
+        return CompletableFuture.completedFuture(response);
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * The admin server: the shared private endpoints REST API, the admin web page, Prometheus metrics and
+ * health checks, on its own port and event loop (SPEC §7, §8, §9).
+ */
+package dev.privateupstream.admin;

@@ -1,0 +1,37 @@
+package dev.privateupstream.reload;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.privateupstream.endpoint.SharedPrivateEndpoint;
+import java.util.List;
+
+/**
+ * One change to the shared private endpoints, as the admin API asks for it (SPEC §7): given the endpoints
+ * in force, the list it proposes instead.
+ *
+ * <p>It runs on the configuration thread against the latest endpoints, so two changes made at the same
+ * time both land: neither is computed from a list the other has already replaced.
+ */
+@FunctionalInterface
+public interface EndpointChange {
+
+    /**
+     * The proposed endpoints, or {@code null} when the change does not apply (it names an endpoint that
+     * does not exist).
+     */
+    Proposal propose(List<SharedPrivateEndpoint> current);
+
+    /**
+     * A proposed list of endpoints.
+     *
+     * @param endpoints every endpoint after the change, in file order
+     * @param changed the endpoint created or changed, or {@code null} when one was removed; validation
+     *        errors about it are reported relative to it
+     * @param created whether {@code changed} is new
+     */
+    record Proposal(List<SharedPrivateEndpoint> endpoints, SharedPrivateEndpoint changed, boolean created) {
+        public Proposal {
+            endpoints = List.copyOf(requireNonNull(endpoints, "endpoints"));
+        }
+    }
+}

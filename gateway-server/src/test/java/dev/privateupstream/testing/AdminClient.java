@@ -1,0 +1,82 @@
+package dev.privateupstream.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Calls the admin server of a test gateway over HTTP, with the bearer token of {@link TestGateway} unless
+ * told otherwise, and reads JSON answers.
+ */
+public final class AdminClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final String token;
+
+    /** An answer: status, headers, raw body and the body as JSON (null when not JSON). */
+    public record Answer(int status, HttpResponse<String> raw, JsonNode json) {
+        public String header(String name) {
+            return raw.headers().firstValue(name).orElse(null);
+        }
+
+        public String body() {
+            return raw.body();
+        }
+    }
+
+    public AdminClient(int port, String token) {
+        this.base = "http://127.0.0.1:" + port;
+        this.token = token;
+    }
+
+    public AdminClient(int port) {
+        this(port, TestGateway.ADMIN_TOKEN);
+    }
+
+    /** The same server with another token, or none ({@code null}). */
+    public AdminClient withToken(String other) {
+        return new AdminClient(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), other);
+    }
+
+    public Answer get(String path) throws IOException, InterruptedException {
+        return send("GET", path, null);
+    }
+
+    public Answer put(String path, String json) throws IOException, InterruptedException {
+        return send("PUT", path, json);
+    }
+
+    public Answer post(String path, String json) throws IOException, InterruptedException {
+        return send("POST", path, json);
+    }
+
+    public Answer delete(String path) throws IOException, InterruptedException {
+        return send("DELETE", path, null);
+    }
+
+    public Answer send(String method, String path, String json) throws IOException, InterruptedException {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(15))
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode parsed = null;
+        if (response.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
+            parsed = JSON.readTree(response.body());
+        }
+        return new Answer(response.statusCode(), response, parsed);
+    }
+}
