@@ -99,12 +99,30 @@ record GatewayYaml(
         if (m == null) {
             return null;
         }
+        // The server loads these files through the same PemFiles, so what validates here also loads there.
         Located<Path> certificate = m.required("certificate", "the path of a PEM certificate chain",
-                text -> readableFile(folder, text));
+                text -> {
+                    Path file = readableFile(folder, text);
+                    PemFiles.certificates(file);
+                    return file;
+                });
         Located<Path> privateKey = m.required("privateKey", "the path of a PEM private key",
-                text -> readableFile(folder, text));
-        return certificate == null || privateKey == null ? null
-                : new TlsConfig(certificate.value(), privateKey.value());
+                text -> {
+                    Path file = readableFile(folder, text);
+                    PemFiles.privateKey(file);
+                    return file;
+                });
+        if (certificate == null || privateKey == null) {
+            return null;
+        }
+        try {
+            PemFiles.checkKeyPair(PemFiles.certificates(certificate.value()).get(0),
+                    PemFiles.privateKey(privateKey.value()), privateKey.value().toString());
+        } catch (IllegalArgumentException e) {
+            m.source().error(privateKey.line(), privateKey.keyPath(), e.getMessage());
+            return null;
+        }
+        return new TlsConfig(certificate.value(), privateKey.value());
     }
 
     private static LimitsConfig limits(MappingReader m) {
@@ -195,7 +213,7 @@ record GatewayYaml(
         }
     }
 
-    private static Path readableFile(Path folder, String text) {
+    static Path readableFile(Path folder, String text) {
         Path file = path(folder, text);
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("cannot read " + file + ": no such file");

@@ -3,6 +3,7 @@ package dev.privateupstream.config;
 import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -16,6 +17,8 @@ import java.util.List;
  * @param categoryPattern likewise
  * @param eventPattern likewise
  * @param maxConnections the most connections to this upstream across event loops
+ * @param caFile for an {@code https} url, the PEM certificates the backend's certificate must chain to
+ *        instead of the system trust store; {@code null} for the system trust store
  */
 public record UpstreamConfig(
         String name,
@@ -25,12 +28,19 @@ public record UpstreamConfig(
         String hubPattern,
         String categoryPattern,
         String eventPattern,
-        int maxConnections) {
+        int maxConnections,
+        Path caFile) {
 
     public UpstreamConfig {
         requireNonNull(name, "name");
         requireNonNull(resourceId, "resourceId");
         requireNonNull(url, "url");
         hosts = List.copyOf(hosts);
+    }
+
+    /** An upstream that trusts the system trust store (no {@code caFile}). */
+    public UpstreamConfig(String name, String resourceId, URI url, List<String> hosts, String hubPattern,
+            String categoryPattern, String eventPattern, int maxConnections) {
+        this(name, resourceId, url, hosts, hubPattern, categoryPattern, eventPattern, maxConnections, null);
     }
 }

@@ -2,6 +2,7 @@ package dev.privateupstream.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.regex.Pattern;
  */
 record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
     static final List<String> KEYS = List.of("name", "resourceId", "url", "hosts", "hubPattern",
-            "categoryPattern", "eventPattern", "maxConnections");
+            "categoryPattern", "eventPattern", "maxConnections", "caFile");
     static final int DEFAULT_MAX_CONNECTIONS = 256;
 
     // The name is a metric label and appears in logs: keep it to characters that need no escaping.
@@ -39,6 +40,7 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
         if (items.isEmpty() && root.source().errors().size() == errorsBefore) {
             root.source().error(root.line("upstreams"), "upstreams", "empty (expected: at least one upstream)");
         }
+        Path folder = root.source().file().getParent();
         List<UpstreamConfig> upstreams = new ArrayList<>();
         List<String> resourceIds = new ArrayList<>();
         boolean allResourceIds = true;
@@ -71,12 +73,24 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             String categoryPattern = m.value("categoryPattern", null, UpstreamsYaml::pattern);
             String eventPattern = m.value("eventPattern", null, UpstreamsYaml::pattern);
             int maxConnections = m.value("maxConnections", DEFAULT_MAX_CONNECTIONS, UpstreamsYaml::maxConnections);
+            Located<Path> caFile = m.located("caFile", text -> caFile(folder, text));
+            if (caFile != null && url != null && !"https".equals(url.value().getScheme())) {
+                m.source().error(caFile.line(), caFile.keyPath(), "set for an http upstream (expected: caFile "
+                        + "only with an https url, whose backend certificate it verifies)");
+            }
             if (name != null && resourceId != null && url != null) {
                 upstreams.add(new UpstreamConfig(name.value(), resourceId.value(), url.value(), hosts, hubPattern,
-                        categoryPattern, eventPattern, maxConnections));
+                        categoryPattern, eventPattern, maxConnections, caFile == null ? null : caFile.value()));
             }
         }
         return new UpstreamsYaml(upstreams, allResourceIds ? resourceIds : null);
+    }
+
+    /** A readable PEM file of CA certificates, relative to the folder of {@code gateway.yaml}. */
+    private static Path caFile(Path folder, String text) {
+        Path file = GatewayYaml.readableFile(folder, text);
+        PemFiles.certificates(file);
+        return file;
     }
 
     private static String name(String text) {

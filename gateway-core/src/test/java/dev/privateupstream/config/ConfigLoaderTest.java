@@ -110,9 +110,9 @@ class ConfigLoaderTest {
 
     @Test
     void readsEverySetting() throws Exception {
-        Path certificate = Files.writeString(folder.resolve("tls.crt"), "certificate");
+        Path certificate = folder.resolve("tls.crt");
         Files.createDirectories(folder.resolve("keys"));
-        Files.writeString(folder.resolve("keys/tls.key"), "key");
+        TestPem.selfSigned(certificate, folder.resolve("keys/tls.key"), "gateway.example");
         GatewayConfig config = files.gateway("""
                 listen:
                   address: "::"
