@@ -255,6 +255,52 @@ class PrefixTableTest {
         }
     }
 
+    /**
+     * Allow lists cluster in 10/8 and fd00::/8, so root slots there hold large subtrees and are expanded
+     * into second-level blocks; lookups through those blocks must agree with the reference, nested
+     * prefixes shorter than the root stride included.
+     */
+    @ParameterizedTest(name = "seed {0}, {1} prefixes")
+    @CsvSource({ "31, 40", "32, 1000", "33, 30000" })
+    void clusteredPrefixesMatchReference(long seed, int count) {
+        final Random random = new Random(seed);
+        final Map<IpPrefix, Integer> prefixes = new LinkedHashMap<>();
+        prefixes.put(v4Prefix(0x0a000000, 8), -1);
+        prefixes.put(v6Prefix(0xfd00000000000000L, 0, 8), -2);
+        while (prefixes.size() < count) {
+            if (random.nextBoolean()) {
+                final int length = 9 + random.nextInt(24);
+                prefixes.putIfAbsent(v4Prefix(0x0a000000 | random.nextInt() & 0x00ffffff, length), prefixes.size());
+            } else {
+                final int length = 9 + random.nextInt(120);
+                prefixes.putIfAbsent(v6Prefix(0xfd00000000000000L | random.nextLong() >>> 8, random.nextLong(), length),
+                        prefixes.size());
+            }
+        }
+        final PrefixTable<Integer> table = build(prefixes);
+        final PerLengthReference reference = new PerLengthReference(prefixes);
+        final List<IpPrefix> list = new ArrayList<>(prefixes.keySet());
+        for (int i = 0; i < 20_000; i++) {
+            final IpPrefix near = list.get(random.nextInt(list.size()));
+            final IpAddress address;
+            if (near.isV4()) {
+                address = IpAddress.ofV4(random.nextInt(3) == 0 ? 0x0a000000 | random.nextInt() & 0x00ffffff
+                        : randomV4Near(random, near));
+            } else {
+                final long[] bits = random.nextInt(3) == 0
+                        ? new long[] {0xfd00000000000000L | random.nextLong() >>> 8, random.nextLong()}
+                        : randomV6Near(random, near);
+                address = IpAddress.ofV6(bits[0], bits[1]);
+            }
+            assertThat(table.lookup(address)).as("seed %d, %d prefixes, address %s", seed, count, address)
+                                             .isEqualTo(reference.lookup(address));
+        }
+        for (IpPrefix prefix : list) {
+            assertThat(table.lookup(prefix.network())).as("seed %d, %s", seed, prefix)
+                                                      .isEqualTo(reference.lookup(prefix.network()));
+        }
+    }
+
     // Brute-force references
 
     /** Scans every prefix and keeps the longest that contains the address. */

@@ -1,0 +1,143 @@
+package dev.privateupstream.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The strict head scan and the one-request-at-a-time pacing of {@link StrictHttpRequestDecoder}. */
+class StrictHttpRequestDecoderTest {
+
+    /** Counts the reads the decoder asks the socket for (AUTO_READ is off in the gateway). */
+    private static final class ReadCounter extends ChannelOutboundHandlerAdapter {
+        int reads;
+
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            reads++;
+            ctx.read();
+        }
+    }
+
+    private final StrictHttpRequestDecoder decoder = new StrictHttpRequestDecoder(1024, 65536);
+    private final ReadCounter reads = new ReadCounter();
+    private final EmbeddedChannel channel = new EmbeddedChannel(reads, decoder);
+
+    {
+        channel.config().setAutoRead(false);
+    }
+
+    private void write(String latin1) {
+        channel.writeInbound(Unpooled.copiedBuffer(latin1, StandardCharsets.ISO_8859_1));
+    }
+
+    private List<HttpObject> drain() {
+        final List<HttpObject> out = new ArrayList<>();
+        Object o;
+        while ((o = channel.readInbound()) != null) {
+            out.add((HttpObject) o);
+        }
+        return out;
+    }
+
+    private static void release(List<HttpObject> objects) {
+        objects.forEach(ReferenceCountUtil::release);
+    }
+
+    private void resume() {
+        decoder.resume(channel.pipeline().context(decoder));
+        channel.runPendingTasks();
+    }
+
+    @Test
+    void decodesOneRequestThenPausesUntilResumed() {
+        write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+        List<HttpObject> first = drain();
+        assertThat(first).hasSize(2);
+        assertThat(((HttpRequest) first.get(0)).uri()).isEqualTo("/1");
+        assertThat(decoder.paused()).isTrue();
+        release(first);
+        resume();
+        final List<HttpObject> second = drain();
+        assertThat(((HttpRequest) second.get(0)).uri()).isEqualTo("/2");
+        release(second);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
+    /** A pipelined head cut in two by the socket: the decoder must read the socket for the rest. */
+    @Test
+    void asksTheSocketForTheRestOfAPartlyBufferedPipelinedHead() {
+        write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHo");
+        release(drain());
+        final int before = reads.reads;
+        resume();
+        assertThat(drain()).isEmpty();
+        assertThat(reads.reads).as("reads asked for after resume").isGreaterThan(before);
+        write("st: a\r\n\r\n");
+        final List<HttpObject> second = drain();
+        assertThat(((HttpRequest) second.get(0)).uri()).isEqualTo("/2");
+        release(second);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aMalformedChunkEndsTheBodyWithAFailedLastContent() {
+        write("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n");
+        final List<HttpObject> out = drain();
+        final HttpObject last = out.get(out.size() - 1);
+        assertThat(last).isInstanceOf(LastHttpContent.class);
+        assertThat(last.decoderResult().isFailure()).isTrue();
+        release(out);
+        // Whatever follows is discarded: the connection is done for.
+        write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(drain()).isEmpty();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void headsThatBreakTheScanBecomeOneFailedRequest() {
+        assertFailure("GET / HTTP/1.1\nHost: a\n\n", IllegalArgumentException.class);
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n", IllegalArgumentException.class);
+        assertFailure("GET / HTTP/1.1\r\nHost: a\u0000\r\n\r\n", IllegalArgumentException.class);
+        assertFailure("GET / HTTP/1.1\r\nBad Name: a\r\n\r\n", IllegalArgumentException.class);
+        assertFailure("GET /" + "a".repeat(StrictHttpRequestDecoder.MAX_REQUEST_LINE), TooLongHttpLineException.class);
+        assertFailure("GET / HTTP/1.1\r\nX: " + "b".repeat(2000), TooLongHttpHeaderException.class);
+    }
+
+    private static void assertFailure(String head, Class<? extends Throwable> cause) {
+        final EmbeddedChannel ch = new EmbeddedChannel(new StrictHttpRequestDecoder(1024, 65536));
+        ch.writeInbound(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
+        final Object msg = ch.readInbound();
+        assertThat(msg).as(head).isInstanceOf(HttpRequest.class);
+        assertThat(((HttpRequest) msg).decoderResult().cause()).as(head).isInstanceOf(cause);
+        ReferenceCountUtil.release(msg);
+        ch.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+        assertThat((Object) ch.readInbound()).as("nothing after a failed head").isNull();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void obsTextIsAllowedInValuesOnly() {
+        write("GET / HTTP/1.1\r\nHost: a\r\nX-Latin: caf\u00e9\r\n\r\n");
+        final List<HttpObject> out = drain();
+        assertThat(out.get(0).decoderResult().isSuccess()).isTrue();
+        assertThat(((HttpRequest) out.get(0)).headers().get("X-Latin")).isEqualTo("caf\u00e9");
+        assertThat(out.get(1)).isInstanceOf(HttpContent.class);
+        release(out);
+        channel.finishAndReleaseAll();
+        assertFailure("GET /caf\u00e9 HTTP/1.1\r\nHost: a\r\n\r\n", IllegalArgumentException.class);
+    }
+}
