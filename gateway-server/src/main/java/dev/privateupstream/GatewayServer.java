@@ -2,11 +2,15 @@ package dev.privateupstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.privateupstream.admin.AdminServer;
+import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.config.ListenConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.proxy.ProxyChannelInitializer;
+import dev.privateupstream.reload.LiveConfig;
 import dev.privateupstream.reload.PolicyRef;
+import dev.privateupstream.tls.ServerTls;
 import dev.privateupstream.transport.Transport;
 import dev.privateupstream.upstream.UpstreamPools;
 import io.netty.bootstrap.ServerBootstrap;
@@ -24,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running gateway: the proxy listener on its event loops, the backend pools beside it, and the
- * policy in force. {@link #start} binds, {@link #drain} and {@link #stop} end it as SPEC §9 says.
+ * The running gateway: the proxy listener on its event loops, the backend pools beside it, the policy in
+ * force kept live from its files ({@link LiveConfig}), and the admin server. {@link #start} binds,
+ * {@link #drain} and {@link #close} end it as SPEC §9 says.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(GatewayServer.class);
@@ -37,11 +42,16 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ChannelGroup clientChannels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final UpstreamPools pools;
+    private final ServerTls tls;
     private volatile boolean draining;
-    private Channel listener;
+    private volatile Channel listener;
+    private LiveConfig liveConfig;
+    private AdminServer admin;
 
     private GatewayServer(GatewayConfig config, GatewayMetrics metrics, int threads) {
         this.policy = new PolicyRef(config);
+        // First, so that TLS files that do not load stop the start before the event loops exist.
+        tls = ServerTls.start(() -> policy.get().config().listen().tls());
         this.metrics = requireNonNull(metrics, "metrics");
         metrics.endpoints(policy.get());
         policy.onSwap(metrics::endpoints);
@@ -56,21 +66,45 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * Starts the proxy listener.
+     * Starts the gateway with a configuration loaded from the environment of this process; reloads read the
+     * same environment.
      *
      * @param threads event loop threads; {@code 0} for one per available processor
      */
     public static GatewayServer start(GatewayConfig config, GatewayMetrics metrics, int threads)
             throws InterruptedException {
+        return start(config, ConfigLoader.fromSystemEnvironment(), metrics, threads);
+    }
+
+    /**
+     * Starts the proxy listener, then the watch of both configuration files and the admin server.
+     *
+     * @param loader the loader that read {@code config}: reloads use it, so they see the same environment
+     * @param threads event loop threads; {@code 0} for one per available processor
+     */
+    public static GatewayServer start(GatewayConfig config, ConfigLoader loader, GatewayMetrics metrics,
+            int threads) throws InterruptedException {
+        requireNonNull(loader, "loader");
         final int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         final GatewayServer server = new GatewayServer(config, metrics, n);
         try {
             server.bind(config.listen());
+            server.liveConfig = LiveConfig.start(server.policy, loader, metrics);
+            server.admin = AdminServer.start(config.admin(), server.policy, server.liveConfig, metrics,
+                    server::ready);
+            logger.info("admin server listening on {} (page http://{}/, metrics, healthz, readyz, api)",
+                    server.adminAddress(), hostAndPort(server.adminAddress()));
         } catch (RuntimeException | InterruptedException e) {
             server.close();
             throw e;
         }
         return server;
+    }
+
+    /** {@code 127.0.0.1:9090}, or {@code [::1]:9090}. */
+    private static String hostAndPort(InetSocketAddress address) {
+        final String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     private void bind(ListenConfig listen) throws InterruptedException {
@@ -82,7 +116,7 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new ProxyChannelInitializer(policy, metrics, pools, clientChannels, () -> draining));
+                .childHandler(new ProxyChannelInitializer(policy, metrics, pools, tls, clientChannels, () -> draining));
         listener = bootstrap.bind(listen.address(), listen.port()).sync().channel();
         logger.info("proxy listening on {} ({} transport, {} event loops)", listenAddress(), transport,
                 ((io.netty.channel.MultiThreadIoEventLoopGroup) workers).executorCount());
@@ -91,6 +125,17 @@ public final class GatewayServer implements AutoCloseable {
     /** The bound proxy address (the chosen port when {@code listen.port} is 0). */
     public InetSocketAddress listenAddress() {
         return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** The bound admin server address (the chosen port when {@code admin.port} is 0). */
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    /** {@code /readyz}: configuration loaded, the proxy listening, and not draining (SPEC §7, §9). */
+    public boolean ready() {
+        final Channel proxy = listener;
+        return !draining && proxy != null && proxy.isActive();
     }
 
     public PolicyRef policy() {
@@ -106,8 +151,9 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * SPEC §9: stops accepting, lets in-flight requests finish (answered with {@code Connection: close}),
-     * closes idle keep-alive connections, and waits up to {@code timeout} for the rest.
+     * SPEC §9: {@code /readyz} turns {@code 503} (the admin server stays up), stops accepting, lets in-flight
+     * requests finish (answered with {@code Connection: close}), closes idle keep-alive connections, and waits
+     * up to {@code timeout} for the rest.
      *
      * @return whether every client connection ended within the timeout
      */
@@ -137,10 +183,16 @@ public final class GatewayServer implements AutoCloseable {
         return clean;
     }
 
-    /** Closes everything at once. */
+    /** Closes everything at once, the admin server and the configuration watch included. */
     @Override
     public void close() {
         draining = true;
+        if (admin != null) {
+            admin.close();
+        }
+        if (liveConfig != null) {
+            liveConfig.close();
+        }
         if (listener != null) {
             listener.close().awaitUninterruptibly();
         }
@@ -148,5 +200,6 @@ public final class GatewayServer implements AutoCloseable {
         pools.closeIdle();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        tls.close();
     }
 }

@@ -2,6 +2,9 @@ package dev.privateupstream.net;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * An immutable longest-prefix-match table from IPv4 and IPv6 prefixes to values.
  *
@@ -12,7 +15,10 @@ import static java.util.Objects.requireNonNull;
  * lookup reads array slots instead of chasing object references. The first {@code k} address bits
  * (1 to 16, growing with the number of prefixes) index a root array that says where in the trie to
  * start and which shorter prefix already matched; this skips the top levels, where every lookup
- * would otherwise pay the same dependent loads. From there each visited node costs one cache line:
+ * would otherwise pay the same dependent loads. Allow lists cluster (most prefixes of a large one sit in
+ * 10/8 or fd00::/8), so a root slot whose subtree is large is expanded by the next 8 bits into a block
+ * of second-level slots of the same kind: at 100,000 clustered prefixes that halves the nodes a lookup
+ * visits, and with them its cache misses. From there each visited node costs one cache line:
  * compare the node's whole key under its mask (so path compression needs no per-edge bookkeeping),
  * remember it if it carries a value, and follow the child chosen by the next bit.
  *
@@ -22,6 +28,15 @@ public final class PrefixTable<V> {
 
     /** Largest root stride: 2^16 root slots, 512 KiB per family, only for tables that big. */
     private static final int MAX_ROOT_BITS = 16;
+
+    /** Stride of a second-level block: 256 slots, 2 KiB. */
+    private static final int SECOND_BITS = 8;
+    private static final int SECOND_MASK = (1 << SECOND_BITS) - 1;
+    /**
+     * A root slot is expanded when its subtree has more nodes than this, so a block costs at most
+     * 2 KiB per 32 nodes (about 16 prefixes), and only where lookups would otherwise walk deep.
+     */
+    private static final int EXPAND_OVER_NODES = 32;
 
     /** Node meta: prefix length in the low 8 bits, then whether the node carries a value. */
     private static final int LENGTH_MASK = 0xff;
@@ -49,15 +64,23 @@ public final class PrefixTable<V> {
     // IPv4 nodes, 4 ints each: key, meta, child for bit 0, child for bit 1.
     private final int[] v4Nodes;
     private final Object[] v4Values;
-    /** Root slots: {@code startNode << 32 | bestNode}, indexed by the top address bits. */
+    /**
+     * Root slots: {@code startNode << 32 | bestNode}, indexed by the top address bits. A start below
+     * {@code NONE} names a block of second-level slots instead: {@code NONE - 1 - start} is its index.
+     */
     private final long[] v4Roots;
     private final int v4RootShift;
+    /** Second-level slots, {@code 1 << SECOND_BITS} per expanded root slot, like root slots. */
+    private final long[] v4Seconds;
+    private final int v4SecondShift;
 
     // IPv6 nodes, 4 longs each: key high, key low, meta, children (bit 0 child << 32 | bit 1 child).
     private final long[] v6Nodes;
     private final Object[] v6Values;
     private final long[] v6Roots;
     private final int v6RootShift;
+    private final long[] v6Seconds;
+    private final int v6SecondShift;
 
     private final int size;
 
@@ -66,10 +89,14 @@ public final class PrefixTable<V> {
         v4Values = v4.values;
         v4Roots = v4.roots;
         v4RootShift = 32 - v4.rootBits;
+        v4Seconds = v4.seconds;
+        v4SecondShift = 32 - v4.rootBits - SECOND_BITS;
         v6Nodes = v6.longNodes;
         v6Values = v6.values;
         v6Roots = v6.roots;
         v6RootShift = 64 - v6.rootBits;
+        v6Seconds = v6.seconds;
+        v6SecondShift = 64 - v6.rootBits - SECOND_BITS;
         this.size = size;
     }
 
@@ -92,9 +119,13 @@ public final class PrefixTable<V> {
     /** The value of the longest IPv4 prefix containing the address {@code bits}, or {@code null}. */
     @SuppressWarnings("unchecked")
     public V lookupV4(int bits) {
-        final long root = v4Roots[bits >>> v4RootShift];
-        int best = (int) root;
+        long root = v4Roots[bits >>> v4RootShift];
         int node = (int) (root >> 32);
+        if (node < NONE) {
+            root = v4Seconds[(NONE - 1 - node) << SECOND_BITS | bits >>> v4SecondShift & SECOND_MASK];
+            node = (int) (root >> 32);
+        }
+        int best = (int) root;
         final int[] nodes = v4Nodes;
         while (node >= 0) {
             final int base = node << 2;
@@ -121,9 +152,13 @@ public final class PrefixTable<V> {
         if (IpAddress.isMapped(high, low)) {
             return lookupV4((int) low);
         }
-        final long root = v6Roots[(int) (high >>> v6RootShift)];
-        int best = (int) root;
+        long root = v6Roots[(int) (high >>> v6RootShift)];
         int node = (int) (root >> 32);
+        if (node < NONE) {
+            root = v6Seconds[(NONE - 1 - node) << SECOND_BITS | (int) (high >>> v6SecondShift) & SECOND_MASK];
+            node = (int) (root >> 32);
+        }
+        int best = (int) root;
         final long[] nodes = v6Nodes;
         while (node >= 0) {
             final int base = node << 2;
@@ -150,7 +185,8 @@ public final class PrefixTable<V> {
     @Override
     public String toString() {
         return "PrefixTable{size=" + size + ", v4Nodes=" + v4Values.length +
-               ", v6Nodes=" + v6Values.length + '}';
+               ", v6Nodes=" + v6Values.length + ", blocks=" + (v4Seconds.length + v6Seconds.length >> SECOND_BITS) +
+               '}';
     }
 
     /** Collects prefixes; {@link #build()} compiles them. Not thread-safe, never shared. */
@@ -250,6 +286,8 @@ public final class PrefixTable<V> {
         Node one;
         /** Index in the compiled arrays, assigned by each {@link Compiled#of}. */
         int id;
+        /** Nodes in the subtree rooted here, this one included; set by each {@link Compiled#of}. */
+        int subtreeNodes;
 
         Node(long high, long low, int length, Object value) {
             this.high = high;
@@ -278,13 +316,16 @@ public final class PrefixTable<V> {
         final Object[] values;
         final long[] roots;
         final int rootBits;
+        final long[] seconds;
 
-        private Compiled(int[] intNodes, long[] longNodes, Object[] values, long[] roots, int rootBits) {
+        private Compiled(int[] intNodes, long[] longNodes, Object[] values, long[] roots, int rootBits,
+                         long[] seconds) {
             this.intNodes = intNodes;
             this.longNodes = longNodes;
             this.values = values;
             this.roots = roots;
             this.rootBits = rootBits;
+            this.seconds = seconds;
         }
 
         static Compiled of(Node root, int prefixes, boolean v6) {
@@ -299,14 +340,39 @@ public final class PrefixTable<V> {
             // a big array for a small table.
             final int rootBits = Math.max(1, Math.min(MAX_ROOT_BITS, 32 - Integer.numberOfLeadingZeros(prefixes)));
             final long[] roots = new long[1 << rootBits];
+            final List<Node> starts = new ArrayList<>();
+            int blocks = 0;
             for (int index = 0; index < roots.length; index++) {
-                roots[index] = rootSlot(root, (long) index << 64 - rootBits, rootBits);
+                roots[index] = rootSlot(root, (long) index << 64 - rootBits, rootBits, starts);
+                final Node start = starts.isEmpty() ? null : starts.get(0);
+                starts.clear();
+                if (start != null && start.subtreeNodes > EXPAND_OVER_NODES) {
+                    roots[index] = (long) (NONE - 1 - blocks) << 32 | roots[index] & 0xffffffffL;
+                    blocks++;
+                }
             }
-            return new Compiled(intNodes, longNodes, values, roots, rootBits);
+            final long[] seconds = new long[blocks << SECOND_BITS];
+            final int secondBits = rootBits + SECOND_BITS;
+            for (int index = 0; index < roots.length; index++) {
+                final int start = (int) (roots[index] >> 32);
+                if (start < NONE) {
+                    final int block = (NONE - 1 - start) << SECOND_BITS;
+                    for (int sub = 0; sub <= SECOND_MASK; sub++) {
+                        final long probe = (long) index << 64 - rootBits | (long) sub << 64 - secondBits;
+                        seconds[block + sub] = rootSlot(root, probe, secondBits, starts);
+                        starts.clear();
+                    }
+                }
+            }
+            return new Compiled(intNodes, longNodes, values, roots, rootBits, seconds);
         }
 
         private static int count(Node node) {
-            return node == null ? 0 : 1 + count(node.zero) + count(node.one);
+            if (node == null) {
+                return 0;
+            }
+            node.subtreeNodes = 1 + count(node.zero) + count(node.one);
+            return node.subtreeNodes;
         }
 
         /**
@@ -343,15 +409,17 @@ public final class PrefixTable<V> {
         /**
          * Where a lookup whose top {@code rootBits} bits are those of {@code probeHigh} starts: the
          * first node on its path that is at least {@code rootBits} long (its full key is checked by
-         * the lookup), and the deepest shorter node with a value, which every such address matches.
+         * the lookup; also added to {@code startOut}), and the deepest shorter node with a value, which
+         * every such address matches.
          */
-        private static long rootSlot(Node root, long probeHigh, int rootBits) {
+        private static long rootSlot(Node root, long probeHigh, int rootBits, List<Node> startOut) {
             int best = NONE;
             int start = NONE;
             for (Node node = root; node != null; node = node.child(bit(probeHigh, 0, node.length))) {
                 if (node.length >= rootBits) {
                     if (((probeHigh ^ node.high) & MASK_HIGH[rootBits]) == 0) {
                         start = node.id;
+                        startOut.add(node);
                     }
                     break;
                 }

@@ -94,7 +94,7 @@ public final class PolicySnapshot {
             if (matched == null) {
                 return caller.addressClass().isPrivate() ? UNKNOWN_PRIVATE_ENDPOINT : PUBLIC_NETWORK;
             }
-            if (matched.rule.endpoint().linkId() != null) {
+            if (matched.declaresLinkId) {
                 return matched.linkIdMismatch;
             }
         }
@@ -112,7 +112,7 @@ public final class PolicySnapshot {
      */
     public boolean canEverAllow(IpAddress source) {
         final RuleDecisions matched = byAddress.lookup(source);
-        if (matched == null || matched.rule.endpoint().linkId() != null) {
+        if (matched == null || matched.declaresLinkId) {
             return false;
         }
         for (Decision d : matched.byRoute) {
@@ -178,9 +178,14 @@ public final class PolicySnapshot {
         return counts;
     }
 
-    /** Every decision one rule can lead to, built once. */
+    /**
+     * Every decision one rule can lead to, built once. What {@link #decide} reads is held here, not behind
+     * the rule and its endpoint: with a large table each of those would be one more cache miss.
+     */
     private static final class RuleDecisions {
         final MatchedRule rule;
+        /** The endpoint declares a link id, so a call must carry it (SPEC §5 rule 2). */
+        final boolean declaresLinkId;
         final Decision linkIdMismatch;
         final Decision noRoute;
         final Decision[] byRoute;
@@ -190,6 +195,7 @@ public final class PolicySnapshot {
         RuleDecisions(MatchedRule rule, Route[] routes) {
             this.rule = rule;
             final SharedPrivateEndpoint endpoint = rule.endpoint();
+            declaresLinkId = endpoint.linkId() != null;
             linkIdMismatch = new Decision.Deny(DenyReason.LINK_ID_MISMATCH, rule, null);
             noRoute = new Decision.Deny(DenyReason.NO_ROUTE, rule, null);
             byRoute = new Decision[routes.length];

@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("demo backend   http://127.0.0.1:%d (behaves like an Azure Functions SignalR trigger)%n",
                         backend.port());
                 out.printf("gateway proxy  http://127.0.0.1:%d%n", server.listenAddress().getPort());
-                out.printf("admin page http://127.0.0.1:%d/ (token %s)%n", server.adminAddress().getPort(), token);
+                out.printf("admin page     http://127.0.0.1:%d/ (token %s)%n", server.adminAddress().getPort(), token);
                 out.printf("configuration  %s%n", dir.resolve("gateway.yaml"));
                 out.println();
                 out.println("sample SignalR upstream calls (connected events, signed with the demo access key):");

@@ -3,20 +3,21 @@ package dev.privateupstream.proxy;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.caller.ConnectionFacts;
+import dev.privateupstream.endpoint.LinkId;
 import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.net.IpAddress;
 import dev.privateupstream.policy.CallFacts;
 import dev.privateupstream.policy.Decision;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
 import dev.privateupstream.reload.PolicyRef;
-import dev.privateupstream.signalr.SignalRHeaders;
-import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Objects;
 
 /**
  * Takes the access decision of SPEC §5 for each request, against the snapshot in force when the request
@@ -24,12 +25,24 @@ import io.netty.util.ReferenceCountUtil;
  * stays open. An allowed request goes on with its decision recorded in the {@link ProxyExchange}.
  *
  * <p>Deciding per request, not per connection, is what makes a revoked endpoint stop traffic on open
- * keep-alive connections at their next request. Increments {@code gateway_denied_total{reason}}.
+ * keep-alive connections at their next request. Each connection keeps its last decision with everything it
+ * was taken on: the snapshot (so its generation) and the facts {@link PolicySnapshot#decide} reads. A
+ * request on the same snapshot with equal facts reuses it; any other is decided afresh, so a reload or a
+ * request for another Host or hub is judged exactly as without the cache. Increments
+ * {@code gateway_denied_total{reason}}.
  */
-@Sharable
 final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
     private final PolicyRef policy;
     private final GatewayMetrics metrics;
+    // The last decision on this connection and its inputs; touched only on the connection's event loop.
+    private PolicySnapshot lastSnapshot;
+    private IpAddress lastCaller;
+    private LinkId lastLinkId;
+    private String lastHost;
+    private String lastHub;
+    private String lastCategory;
+    private String lastEvent;
+    private Decision last;
 
     AccessDecisionHandler(PolicyRef policy, GatewayMetrics metrics) {
         this.policy = requireNonNull(policy, "policy");
@@ -51,9 +64,9 @@ final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
             exchange.caller = connection.caller();
         }
         final HttpHeaders headers = request.headers();
-        final Decision decision = snapshot.decide(new CallFacts(exchange.caller, connection.linkId(),
-                headers.get(HttpHeaderNames.HOST), headers.get(SignalRHeaders.HUB),
-                headers.get(SignalRHeaders.CATEGORY), headers.get(SignalRHeaders.EVENT)));
+        final Decision decision = decide(snapshot, exchange.caller, connection.linkId(),
+                headers.get(HttpHeaderNames.HOST), headers.get(SignalRHeaderNames.HUB),
+                headers.get(SignalRHeaderNames.CATEGORY), headers.get(SignalRHeaderNames.EVENT));
         exchange.decision(decision);
         if (decision instanceof Decision.Deny) {
             final DenyReason reason = ((Decision.Deny) decision).reason();
@@ -62,6 +75,26 @@ final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireChannelRead(msg); // allowed: ownership passes on
+    }
+
+    /** The connection's last decision when it was taken on the same snapshot and facts; else a new one. */
+    private Decision decide(PolicySnapshot snapshot, IpAddress caller, LinkId linkId, String host, String hub,
+            String category, String event) {
+        if (snapshot == lastSnapshot && caller.equals(lastCaller) && Objects.equals(linkId, lastLinkId)
+                && Objects.equals(host, lastHost) && Objects.equals(hub, lastHub)
+                && Objects.equals(category, lastCategory) && Objects.equals(event, lastEvent)) {
+            return last;
+        }
+        final Decision decision = snapshot.decide(new CallFacts(caller, linkId, host, hub, category, event));
+        lastSnapshot = snapshot;
+        lastCaller = caller;
+        lastLinkId = linkId;
+        lastHost = host;
+        lastHub = hub;
+        lastCategory = category;
+        lastEvent = event;
+        last = decision;
+        return decision;
     }
 
     /** Answers a refusal of SPEC §5 or §6a and counts it. */

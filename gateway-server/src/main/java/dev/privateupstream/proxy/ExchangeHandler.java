@@ -2,10 +2,12 @@ package dev.privateupstream.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -15,6 +17,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -27,12 +30,16 @@ import java.util.function.BooleanSupplier;
  * answered {@code 503 draining} (SPEC §9).
  */
 final class ExchangeHandler extends ChannelDuplexHandler {
+    /** How long a connection closing after a refusal keeps draining what the client still sends. */
+    static final long LINGER_MILLIS = 2000;
+
     private final StrictHttpRequestDecoder decoder;
     private final ExchangeRecorder recorder;
     private final BooleanSupplier draining;
     private final long maxDiscardBytes;
     private ProxyExchange exchange;
     private long discarded;
+    private boolean lingering;
 
     ExchangeHandler(StrictHttpRequestDecoder decoder, ExchangeRecorder recorder, BooleanSupplier draining,
             long maxDiscardBytes) {
@@ -50,6 +57,10 @@ final class ExchangeHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            ReferenceCountUtil.release(msg); // the connection is closing: whatever still comes is dropped
+            return;
+        }
         if (msg instanceof HttpRequest) {
             final HttpRequest request = (HttpRequest) msg;
             exchange = new ProxyExchange(request, System.nanoTime());
@@ -76,11 +87,17 @@ final class ExchangeHandler extends ChannelDuplexHandler {
             if (exchange.answeredByGateway && !(msg instanceof HttpRequest)) {
                 // The gateway already answered: drop the rest of the body, but not without bound.
                 discarded += ((HttpContent) msg).content().readableBytes();
+                if (((HttpContent) msg).decoderResult().isFailure()) {
+                    exchange.closeAfterResponse = true; // the decoder gave up: no next request to read
+                }
                 ReferenceCountUtil.release(msg);
                 if (exchange.requestComplete) {
                     maybeFinish(ctx);
                 } else if (discarded > maxDiscardBytes) {
-                    ctx.close();
+                    // Enough dropped: the connection ends once the answer is out (with a lingering close,
+                    // so that the client still reads it).
+                    exchange.closeAfterResponse = true;
+                    maybeFinish(ctx);
                 } else {
                     ctx.read();
                 }
@@ -151,11 +168,49 @@ final class ExchangeHandler extends ChannelDuplexHandler {
             current.closeAfterResponse = true;
         }
         finish(ctx, current);
-        if (current.closeAfterResponse || !ctx.channel().isActive()) {
+        if (!ctx.channel().isActive()) {
             ctx.close();
+        } else if (current.closeAfterResponse) {
+            if (current.answeredByGateway || !current.requestComplete) {
+                linger(ctx);
+            } else {
+                ctx.close();
+            }
         } else {
             decoder.resume(ctx.pipeline().context(decoder));
         }
+    }
+
+    /**
+     * Closes after an answer the client may not have waited for: it may still be sending what was refused
+     * (a body over the limit, the rest of a malformed request). Closing a socket with unread input makes the
+     * kernel send a reset, which can destroy the answer before the client reads it. So the answer is
+     * followed by a FIN, whatever still arrives is discarded, and the connection closes when the client
+     * closes or after {@link #LINGER_MILLIS} (nginx's lingering close).
+     */
+    private void linger(ChannelHandlerContext ctx) {
+        if (lingering || !(ctx.channel() instanceof DuplexChannel)) {
+            ctx.close();
+            return;
+        }
+        lingering = true;
+        // The FIN goes after the answer: shutdownOutput() bypasses the pipeline, and the answer may still
+        // wait in it for a flush, so an empty write is flushed first and the FIN follows its completion.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess() && ctx.channel().isActive()) {
+                ((DuplexChannel) ctx.channel()).shutdownOutput();
+            }
+        });
+        ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ctx.read();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (lingering) {
+            ctx.read(); // keep draining: the decoder may have discarded everything without a message
+        }
+        super.channelReadComplete(ctx);
     }
 
     private void finish(ChannelHandlerContext ctx, ProxyExchange current) {

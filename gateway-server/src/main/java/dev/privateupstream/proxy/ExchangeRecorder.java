@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Records each finished exchange: one JSON line on the {@code gateway.access} logger and the request
  * counters of SPEC §8.
  *
- * <p>Increments {@code gateway_requests_total} for every exchange that got an answer. Everything a client
+ * <p>Increments {@code gateway_requests_total} for every exchange that got an answer, and the admin page's
+ * per-endpoint allowed/denied counts. Everything a client
  * controls (path, host, SignalR headers) goes through Jackson's generator, so it is escaped, never trusted.
  */
 public final class ExchangeRecorder {
@@ -38,6 +39,7 @@ public final class ExchangeRecorder {
     void record(ProxyExchange exchange, Channel channel) {
         if (exchange.status != 0) {
             metrics.request(exchange.upstream(), exchange.outcome(), exchange.status);
+            metrics.endpointTraffic().record(exchange.decision(), exchange.outcome());
         }
         if (accessLog.isInfoEnabled()) {
             accessLog.info(line(exchange, ConnectionFacts.of(channel)));

@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * The answers the proxy port makes itself: status, the JSON body
@@ -21,6 +23,21 @@ import java.nio.charset.StandardCharsets;
  */
 public final class GatewayResponses {
     public static final AsciiString DENY_REASON_HEADER = AsciiString.cached("X-Gateway-Deny-Reason");
+
+    // Every answer's status and JSON body, built once: answering costs a copy into a pooled buffer.
+    private static final Map<DenyReason, Answer> DENIALS = new EnumMap<>(DenyReason.class);
+    private static final Map<ProxyError, Answer> ERRORS = new EnumMap<>(ProxyError.class);
+
+    static {
+        for (DenyReason reason : DenyReason.values()) {
+            if (!reason.closesConnection()) {
+                DENIALS.put(reason, Answer.of(reason.httpStatus(), reason.wireText()));
+            }
+        }
+        for (ProxyError error : ProxyError.values()) {
+            ERRORS.put(error, Answer.of(error.httpStatus(), error.wireText()));
+        }
+    }
 
     private GatewayResponses() {
     }
@@ -38,29 +55,53 @@ public final class GatewayResponses {
 
     /** A refusal of SPEC §5 or §6a; the connection stays open. */
     public static FullHttpResponse deny(ByteBufAllocator alloc, DenyReason reason) {
-        final FullHttpResponse response = build(alloc, reason.httpStatus(), reason.wireText(), false);
-        response.headers().set(DENY_REASON_HEADER, reason.wireText());
+        final Answer answer = DENIALS.get(reason);
+        if (answer == null) {
+            throw new IllegalArgumentException("reason: " + reason + " (expected one answered with a status)");
+        }
+        final FullHttpResponse response = build(alloc, answer, false);
+        response.headers().set(DENY_REASON_HEADER, answer.reason);
         return response;
     }
 
     /** An error of SPEC §6. */
     public static FullHttpResponse error(ByteBufAllocator alloc, ProxyError error, boolean close) {
-        return build(alloc, error.httpStatus(), error.wireText(), close);
+        return build(alloc, ERRORS.get(error), close);
     }
 
-    private static FullHttpResponse build(ByteBufAllocator alloc, int status, String reason, boolean close) {
-        final HttpResponseStatus s = HttpResponseStatus.valueOf(status);
-        // Reason phrases and reasons are fixed ASCII without quotes or backslashes: no escaping needed.
-        final byte[] json = ("{\"error\":\"" + s.reasonPhrase() + "\",\"reason\":\"" + reason + "\"}")
-                .getBytes(StandardCharsets.US_ASCII);
+    private static FullHttpResponse build(ByteBufAllocator alloc, Answer answer, boolean close) {
+        final byte[] json = answer.json;
         final ByteBuf body = alloc.buffer(json.length).writeBytes(json);
-        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, body);
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status, body);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+                .set(HttpHeaderNames.CONTENT_LENGTH, answer.contentLength);
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         return response;
+    }
+
+    /** A status with its JSON body and the reason as header value. */
+    private static final class Answer {
+        final HttpResponseStatus status;
+        final byte[] json;
+        final AsciiString reason;
+        final AsciiString contentLength;
+
+        private Answer(HttpResponseStatus status, byte[] json, AsciiString reason) {
+            this.status = status;
+            this.json = json;
+            this.reason = reason;
+            contentLength = AsciiString.of(Integer.toString(json.length));
+        }
+
+        static Answer of(int status, String reason) {
+            final HttpResponseStatus s = HttpResponseStatus.valueOf(status);
+            // Reason phrases and reasons are fixed ASCII without quotes or backslashes: no escaping needed.
+            final byte[] json = ("{\"error\":\"" + s.reasonPhrase() + "\",\"reason\":\"" + reason + "\"}")
+                    .getBytes(StandardCharsets.US_ASCII);
+            return new Answer(s, json, AsciiString.cached(reason));
+        }
     }
 }

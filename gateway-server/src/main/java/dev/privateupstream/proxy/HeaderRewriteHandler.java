@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -105,6 +106,37 @@ final class HeaderRewriteHandler extends ChannelDuplexHandler {
     }
 
     private static void removeHopByHop(HttpHeaders headers) {
+        if (headers.contains(HttpHeaderNames.CONNECTION) && !onlyUsualConnectionOptions(headers)) {
+            removeConnectionOptions(headers);
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            headers.remove(name);
+        }
+    }
+
+    /**
+     * Whether every {@code Connection} value is just {@code keep-alive} or {@code close}, as nearly all are:
+     * the header they name is then {@code Keep-Alive}, removed with the other hop-by-hop ones, or
+     * {@code close}, removed here, and nothing needs cutting into tokens.
+     */
+    private static boolean onlyUsualConnectionOptions(HttpHeaders headers) {
+        final Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
+        boolean close = false;
+        while (values.hasNext()) {
+            final CharSequence value = values.next();
+            if (HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(value)) {
+                close = true;
+            } else if (!HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)) {
+                return false;
+            }
+        }
+        if (close) {
+            headers.remove(HttpHeaderValues.CLOSE);
+        }
+        return true;
+    }
+
+    private static void removeConnectionOptions(HttpHeaders headers) {
         final List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
         for (String value : connection) {
             int start = 0;
@@ -122,9 +154,6 @@ final class HeaderRewriteHandler extends ChannelDuplexHandler {
                 }
                 start = comma + 1;
             }
-        }
-        for (AsciiString name : HOP_BY_HOP) {
-            headers.remove(name);
         }
     }
 }

@@ -22,7 +22,9 @@ import java.util.List;
  * not plain digits, or a transfer coding other than a single {@code chunked} gets {@code 400} and the
  * connection closes. An absolute-form target is rewritten to origin form with its authority as
  * {@code Host}, so routing sees what the backend will. A body over {@code maxBodyBytes} gets {@code 413}:
- * at once when {@code Content-Length} says so, or as soon as a chunked body passes the limit.
+ * at once when {@code Content-Length} says so, or as soon as a chunked body passes the limit; a malformed
+ * chunk gets {@code 400}. Both can happen after the head went on to the backend, so they fire
+ * {@link RequestAbortedEvent} first: the backend connection is closed and never sees the request end.
  */
 final class LimitsHandler extends ChannelInboundHandlerAdapter {
     private final long maxBodyBytes;
@@ -45,19 +47,30 @@ final class LimitsHandler extends ChannelInboundHandlerAdapter {
         }
         // Content after a refusal never arrives: ExchangeHandler drops it once the gateway has answered.
         if (msg instanceof HttpContent && !(msg instanceof HttpRequest)) {
-            bodyBytes += ((HttpContent) msg).content().readableBytes();
-            if (bodyBytes > maxBodyBytes) {
-                final ProxyExchange exchange = ProxyExchange.current(ctx.channel());
-                if (exchange != null && exchange.responseStarted()) {
-                    ctx.close(); // too late for a 413: end the exchange visibly
-                } else {
-                    refuse(ctx, ProxyError.BODY_TOO_LARGE);
-                }
-                ReferenceCountUtil.release(msg);
+            final HttpContent content = (HttpContent) msg;
+            bodyBytes += content.content().readableBytes();
+            // A malformed chunk arrives as (last) content with a failed result: passing it on would end the
+            // request at the backend as if it were complete, with a truncated body.
+            final ProxyError error = content.decoderResult().isFailure() ? ProxyError.BAD_REQUEST
+                    : bodyBytes > maxBodyBytes ? ProxyError.BODY_TOO_LARGE : null;
+            if (error != null) {
+                ReferenceCountUtil.release(msg); // refused: never forwarded
+                abortMidBody(ctx, error);
                 return;
             }
         }
         ctx.fireChannelRead(msg); // ownership passes on
+    }
+
+    /** Refuses a request whose head has already gone on: the relay drops its backend connection first. */
+    private void abortMidBody(ChannelHandlerContext ctx, ProxyError error) {
+        ctx.fireUserEventTriggered(RequestAbortedEvent.ABORTED);
+        final ProxyExchange exchange = ProxyExchange.current(ctx.channel());
+        if (exchange != null && exchange.responseStarted()) {
+            ctx.close(); // too late for an answer of our own: end the exchange visibly
+        } else {
+            refuse(ctx, error);
+        }
     }
 
     private void refuse(ChannelHandlerContext ctx, ProxyError error) {
@@ -149,6 +162,9 @@ final class LimitsHandler extends ChannelInboundHandlerAdapter {
         String path = uri.substring(pathStart);
         if (path.isEmpty() || path.charAt(0) != '/') {
             path = "/" + path;
+        }
+        if (path.startsWith("//")) {
+            return false; // as in origin form: a backend could read "//host/..." as another authority
         }
         request.setUri(path);
         request.headers().set(HttpHeaderNames.HOST, authority);

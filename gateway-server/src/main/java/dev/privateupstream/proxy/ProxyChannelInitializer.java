@@ -2,12 +2,16 @@ package dev.privateupstream.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.privateupstream.caller.CallerPolicy;
+import dev.privateupstream.caller.CallerPolicyRef;
 import dev.privateupstream.caller.ConnectionFacts;
 import dev.privateupstream.config.LimitsConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.reload.PolicyRef;
+import dev.privateupstream.tls.ServerTls;
 import dev.privateupstream.upstream.UpstreamPools;
 import dev.privateupstream.upstream.UpstreamRelayHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -17,9 +21,11 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.function.BooleanSupplier;
 
 /**
- * The client connection pipeline, in the order of SPEC §5's checks: framing and limits, the access
- * decision, the SignalR checks, the header rewrite, the relay. Only adds handlers; each holds its own
- * concern and its few dependencies.
+ * The client connection pipeline, in the order of SPEC §5's checks: who calls (PROXY header,
+ * {@code rejectAtConnect}), TLS, framing and limits, the forwarded header, the access decision, the SignalR
+ * checks, the header rewrite, the relay. Only adds handlers; each holds its own concern and its few
+ * dependencies. The caller-resolution handlers sit behind the connection counter, which must see every
+ * connection become active before any of them may close it.
  */
 public final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_CHUNK = 65536;
@@ -27,23 +33,25 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
     private final PolicyRef policy;
     private final GatewayMetrics metrics;
     private final UpstreamPools pools;
+    private final ServerTls tls;
+    private final CallerPolicyRef callers;
     private final ChannelGroup channels;
     private final BooleanSupplier draining;
     private final ExchangeRecorder recorder;
-    private final AccessDecisionHandler decision;
     private final SignalRCheckHandler signalr;
     private final HeaderRewriteHandler rewrite = new HeaderRewriteHandler();
     private final ConnectionCountHandler connectionCount;
 
-    public ProxyChannelInitializer(PolicyRef policy, GatewayMetrics metrics, UpstreamPools pools,
+    public ProxyChannelInitializer(PolicyRef policy, GatewayMetrics metrics, UpstreamPools pools, ServerTls tls,
             ChannelGroup channels, BooleanSupplier draining) {
         this.policy = requireNonNull(policy, "policy");
         this.metrics = requireNonNull(metrics, "metrics");
         this.pools = requireNonNull(pools, "pools");
+        this.tls = requireNonNull(tls, "tls");
+        callers = new CallerPolicyRef(policy, metrics);
         this.channels = requireNonNull(channels, "channels");
         this.draining = requireNonNull(draining, "draining");
         recorder = new ExchangeRecorder(metrics);
-        decision = new AccessDecisionHandler(policy, metrics);
         signalr = new SignalRCheckHandler(metrics);
         connectionCount = new ConnectionCountHandler(metrics);
     }
@@ -51,22 +59,39 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
     @Override
     protected void initChannel(SocketChannel ch) {
         channels.add(ch);
-        ch.attr(ConnectionFacts.KEY).set(new ConnectionFacts(ch.remoteAddress()));
-        // Limits are read per connection, so a reload applies to the next connection.
+        final ConnectionFacts facts = new ConnectionFacts(ch.remoteAddress());
+        ch.attr(ConnectionFacts.KEY).set(facts);
+        // Limits, listen.* and the certificate are read per connection: a reload applies to the next one.
         final LimitsConfig limits = policy.get().config().limits();
+        final CallerPolicy caller = callers.get();
         final StrictHttpRequestDecoder decoder = new StrictHttpRequestDecoder(limits.maxHeaderBytes(), MAX_CHUNK);
         final ChannelPipeline p = ch.pipeline();
-        p.addLast("flush", new FlushConsolidationHandler(256, true));
+        // Flushes during a client read wait for its end; others (the relay's, once per backend read) go out
+        // at once instead of in a task of their own.
+        p.addLast("flush", new FlushConsolidationHandler(256, false));
         p.addLast("connections", connectionCount);
+        addIfPresent(p, "proxy-protocol", caller.newProxyProtocolHandler(limits.headerTimeout()));
+        addIfPresent(p, "reject-at-connect", caller.rejectAtConnectHandler());
+        // After the PROXY header, which a proxy sends in clear before the client's TLS handshake.
+        facts.secure(addIfPresent(p, "tls", tls.newHandler(ch.alloc(), limits.headerTimeout())));
         p.addLast("decoder", decoder);
         p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("exchange", new ExchangeHandler(decoder, recorder, draining, limits.maxBodyBytes()));
         p.addLast("timeouts", new RequestTimeoutHandler(limits.headerTimeout().toNanos(),
                 limits.idleTimeout().toNanos(), metrics));
         p.addLast("limits", new LimitsHandler(limits.maxBodyBytes()));
-        p.addLast("decision", decision);
+        addIfPresent(p, "forwarded-for", caller.forwardedForResolver());
+        p.addLast("decision", new AccessDecisionHandler(policy, metrics));
         p.addLast("signalr", signalr);
         p.addLast("rewrite", rewrite);
         p.addLast("relay", new UpstreamRelayHandler(pools, metrics, limits.upstreamResponseTimeout().toNanos()));
+    }
+
+    /** Adds {@code handler} unless it is {@code null} (its feature is off); whether it was added. */
+    private static boolean addIfPresent(ChannelPipeline p, String name, ChannelHandler handler) {
+        if (handler != null) {
+            p.addLast(name, handler);
+        }
+        return handler != null;
     }
 }

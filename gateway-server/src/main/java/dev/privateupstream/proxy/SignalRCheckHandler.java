@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
-import dev.privateupstream.signalr.SignalRHeaders;
 import dev.privateupstream.signalr.SignalRRequestCheck;
 import dev.privateupstream.signalr.SignalRRequestProblem;
 import dev.privateupstream.signalr.SignatureCheck;
@@ -52,8 +51,8 @@ final class SignalRCheckHandler extends ChannelInboundHandlerAdapter {
         if (snapshot.requireSignature()) {
             final SignatureVerifier verifier = snapshot.signatureVerifier();
             // Netty hands header bytes over one char per byte: the UTF-8 the service signed, as sent.
-            final SignatureCheck check = verifier.checkWireValue(headers.get(SignalRHeaders.CONNECTION_ID),
-                    headers.get(SignalRHeaders.SIGNATURE));
+            final SignatureCheck check = verifier.checkWireValue(headers.get(SignalRHeaderNames.CONNECTION_ID),
+                    headers.get(SignalRHeaderNames.SIGNATURE));
             if (check == SignatureCheck.MISSING) {
                 return DenyReason.MISSING_SIGNATURE;
             }
@@ -63,8 +62,8 @@ final class SignalRCheckHandler extends ChannelInboundHandlerAdapter {
         }
         if (snapshot.validateRequests()) {
             final SignalRRequestProblem problem = SignalRRequestCheck.check(request.method().name(),
-                    headers.get(SignalRHeaders.CONNECTION_ID), headers.get(SignalRHeaders.HUB),
-                    headers.get(SignalRHeaders.CATEGORY), headers.get(SignalRHeaders.EVENT),
+                    headers.get(SignalRHeaderNames.CONNECTION_ID), headers.get(SignalRHeaderNames.HUB),
+                    headers.get(SignalRHeaderNames.CATEGORY), headers.get(SignalRHeaderNames.EVENT),
                     headers.get(HttpHeaderNames.CONTENT_TYPE));
             switch (problem.httpStatus()) {
                 case 200:

@@ -145,6 +145,12 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
                 } catch (Exception e) {
                     decoderCtx.fireExceptionCaught(e);
                 }
+                if (state == State.HEAD) {
+                    // Only part of the next head was buffered; the rest is still in the socket. The base
+                    // class would not ask for it: it still counts the messages of the previous exchange,
+                    // whose read completed while we were paused.
+                    decoderCtx.read();
+                }
             } else {
                 decoderCtx.read();
             }

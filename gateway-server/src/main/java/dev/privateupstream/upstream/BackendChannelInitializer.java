@@ -1,26 +1,85 @@
 package dev.privateupstream.upstream;
 
+import dev.privateupstream.tls.UpstreamTls;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The pipeline of a backend connection: HTTP/1.1 client codec, then {@link BackendHandler}.
+ * The pipeline of a backend connection: for an {@code https} upstream TLS first (SNI and certificate
+ * verification for the URL's host, see {@link UpstreamTls}), then the HTTP/1.1 client codec, then
+ * {@link BackendHandler}.
+ *
+ * <p>A handshake that fails closes the connection before any request byte leaves (the TLS handler holds
+ * writes until the handshake ends), so the relay answers {@code 502 upstream-unreachable} and the failure
+ * is logged once per connection attempt with its cause, such as an unknown CA or a host name mismatch.
  */
 final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private static final Logger logger = LoggerFactory.getLogger(BackendChannelInitializer.class);
     private static final int MAX_STATUS_LINE = 8192;
     private static final int MAX_CHUNK = 65536;
 
     private final int maxResponseHeaderBytes;
+    private final SslContext tls;
+    private final UpstreamAddress address;
 
+    /** A plain HTTP backend connection. */
     BackendChannelInitializer(int maxResponseHeaderBytes) {
+        this(maxResponseHeaderBytes, null, null);
+    }
+
+    /**
+     * @param tls the client context for an {@code https} upstream; {@code null} for one whose context could
+     *        not be built, whose connections are then closed as soon as they connect (each call gets 502)
+     * @param address the upstream, whose host is verified against its certificate
+     */
+    BackendChannelInitializer(int maxResponseHeaderBytes, SslContext tls, UpstreamAddress address) {
         this.maxResponseHeaderBytes = maxResponseHeaderBytes;
+        this.tls = tls;
+        this.address = address;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        if (tls == null && address != null) {
+            ch.pipeline().addLast("unusable", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    ctx.close(); // never speak plain HTTP to an https upstream
+                }
+            });
+        }
+        if (tls != null) {
+            final SslHandler ssl = UpstreamTls.newHandler(tls, ch.alloc(), address.host(), address.port());
+            ssl.handshakeFuture().addListener(f -> {
+                // Only TLS failures: a connection closed early (its client went away) is no news.
+                if (!f.isSuccess() && f.cause() instanceof SSLException) {
+                    logger.warn("TLS handshake with upstream {} failed: {}", address, rootMessage(f.cause()));
+                }
+            });
+            ch.pipeline().addLast("tls", ssl);
+        }
         ch.pipeline()
                 .addLast("codec", new HttpClientCodec(MAX_STATUS_LINE, maxResponseHeaderBytes, MAX_CHUNK))
                 .addLast("backend", new BackendHandler());
+    }
+
+    /**
+     * The innermost cause: BoringSSL wraps the trust manager's reason (unknown CA, no matching host name)
+     * in a generic engine error.
+     */
+    private static String rootMessage(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 }

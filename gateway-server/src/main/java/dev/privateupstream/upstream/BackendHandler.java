@@ -41,6 +41,15 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        final UpstreamRelayHandler r = relay;
+        if (r != null) {
+            r.backendReadComplete(ctx.channel());
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         final UpstreamRelayHandler r = relay;
         if (r != null) {
@@ -61,7 +70,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset or a malformed response: the connection is finished; the relay learns it from the close.
+        // A reset or a malformed response: the connection is finished, and the relay learns it now. Waiting
+        // for the close is not enough: on close the decoder ends a body delimited by the close as if it were
+        // complete, and a reset must never pass for a clean end.
+        final UpstreamRelayHandler r = relay;
+        relay = null;
+        if (r != null) {
+            r.backendClosed(ctx.channel());
+        }
         ctx.close();
     }
 }

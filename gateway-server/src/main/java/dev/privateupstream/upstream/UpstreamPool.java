@@ -7,6 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.ConnectException;
@@ -18,15 +20,21 @@ import java.util.ArrayDeque;
  * <p>Every client connection on this loop borrows from this pool, so a request never crosses threads and
  * the pool needs no locks. At most {@code maxConnections} are open at once; a request that finds none
  * free waits in line for the next one released. An idle connection keeps a read pending so that the
- * backend closing it is noticed at once and it leaves the pool before anyone borrows it.
+ * backend closing it is noticed at once and it leaves the pool before anyone borrows it; a close that has
+ * reached the kernel but not yet this loop is caught when the connection is borrowed.
  */
 final class UpstreamPool {
+    /** {@code TCP_ESTABLISHED} of Linux's {@code tcp_states.h}. */
+    private static final int TCP_ESTABLISHED = 1;
+
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final UpstreamAddress address;
     private final int maxConnections;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
     private final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>();
+    /** Reused for every check: the pool is confined to its loop. */
+    private final EpollTcpInfo tcpInfo = new EpollTcpInfo();
     private int open;
 
     UpstreamPool(EventLoop loop, Bootstrap bootstrap, UpstreamAddress address, int maxConnections,
@@ -44,10 +52,11 @@ final class UpstreamPool {
         final Promise<Channel> promise = loop.newPromise();
         Channel channel;
         while ((channel = idle.pollLast()) != null) {
-            if (channel.isActive()) {
+            if (channel.isActive() && !closedByPeer(channel)) {
                 BackendHandler.of(channel).borrowed();
                 return promise.setSuccess(channel);
             }
+            channel.close(); // found closed before any byte of a request was written: replaced silently
         }
         if (open < maxConnections) {
             connect(promise);
@@ -55,6 +64,17 @@ final class UpstreamPool {
             waiting.add(promise);
         }
         return promise;
+    }
+
+    /**
+     * Whether the backend has already closed or reset an idle connection that this loop has not read yet:
+     * its FIN or RST may arrive in the same instant as the request that would borrow the connection, and
+     * writing to it would turn into a 502 for a request the backend never saw. The kernel knows: the TCP
+     * state has left ESTABLISHED (one {@code getsockopt}, epoll only).
+     */
+    private boolean closedByPeer(Channel channel) {
+        return channel instanceof EpollSocketChannel
+                && ((EpollSocketChannel) channel).tcpInfo(tcpInfo).state() != TCP_ESTABLISHED;
     }
 
     private void connect(Promise<Channel> promise) {

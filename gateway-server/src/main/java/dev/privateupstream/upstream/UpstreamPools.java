@@ -3,17 +3,23 @@ package dev.privateupstream.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.UpstreamConfig;
+import dev.privateupstream.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The upstream pools of every event loop: one {@link UpstreamPool} per loop and upstream address.
@@ -21,12 +27,19 @@ import java.util.Map;
  * <p>Lookups happen on the loop's own thread through a thread-local, keyed first by the identity of the
  * upstream's configuration record (no hashing of its fields per request), then by address, so a reload
  * that keeps an upstream's URL keeps its warm connections.
+ *
+ * <p>An {@code https} upstream's pool connects with TLS ({@link UpstreamTls}); its trust source is part of
+ * the pool's key, so two upstreams at one address that trust different CAs never share a connection.
  */
 public final class UpstreamPools {
+    private static final Logger logger = LoggerFactory.getLogger(UpstreamPools.class);
+
     private final Bootstrap bootstrap;
+    private final int maxResponseHeaderBytes;
+    private final UpstreamTls tls = new UpstreamTls();
     private final int loops;
     private final int connectTimeoutMillis;
-    private final List<Map<UpstreamAddress, UpstreamPool>> all = new ArrayList<>();
+    private final List<Map<PoolKey, UpstreamPool>> all = new ArrayList<>();
     private final FastThreadLocal<LoopPools> perLoop = new FastThreadLocal<>() {
         @Override
         protected LoopPools initialValue() {
@@ -47,9 +60,13 @@ public final class UpstreamPools {
             int connectTimeoutMillis, int maxResponseHeaderBytes) {
         this.bootstrap = new Bootstrap().group(requireNonNull(group, "group")).channel(channelClass)
                 .option(ChannelOption.AUTO_READ, false)
+                // The client side's allocator: pooled direct buffers, cached per event loop (Netty 4.2
+                // would otherwise give backend connections its adaptive allocator).
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .handler(new BackendChannelInitializer(maxResponseHeaderBytes));
+        this.maxResponseHeaderBytes = maxResponseHeaderBytes;
         this.loops = Math.max(1, loops);
         this.connectTimeoutMillis = connectTimeoutMillis;
     }
@@ -60,22 +77,45 @@ public final class UpstreamPools {
         UpstreamPool pool = pools.byConfig.get(upstream);
         if (pool == null) {
             final UpstreamAddress address = UpstreamAddress.of(upstream.url());
-            pool = pools.byAddress.get(address);
+            final PoolKey key = new PoolKey(address, address.https() ? upstream.caFile() : null);
+            pool = pools.byAddress.get(key);
             if (pool == null) {
                 // maxConnections is per upstream across loops: each loop gets its share, at least one.
                 final int share = (upstream.maxConnections() + loops - 1) / loops;
-                pool = new UpstreamPool(loop, bootstrap, address, share, connectTimeoutMillis);
-                pools.byAddress.put(address, pool);
+                pool = new UpstreamPool(loop, bootstrapFor(key), address, share, connectTimeoutMillis);
+                pools.byAddress.put(key, pool);
             }
             pools.byConfig.put(upstream, pool);
         }
         return pool;
     }
 
+    /**
+     * The plain bootstrap, or for an {@code https} upstream one whose connections start with TLS. Built
+     * once per loop and pool; the client context is shared across loops.
+     */
+    private Bootstrap bootstrapFor(PoolKey key) {
+        if (!key.address().https()) {
+            return bootstrap;
+        }
+        final SslContext context;
+        try {
+            context = tls.context(key.caFile());
+        } catch (RuntimeException e) {
+            // The CA file validated at load but is gone or unreadable now: fail each call (502), loudly,
+            // rather than the client connection.
+            logger.error("TLS to upstream {} is impossible, its calls fail: {}", key.address(), e.getMessage());
+            return bootstrap.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, null,
+                    key.address()));
+        }
+        return bootstrap.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, context,
+                key.address()));
+    }
+
     /** Closes the idle connections of every pool; each on its own loop. */
     public void closeIdle() {
         synchronized (all) {
-            for (Map<UpstreamAddress, UpstreamPool> pools : all) {
+            for (Map<PoolKey, UpstreamPool> pools : all) {
                 for (UpstreamPool pool : pools.values()) {
                     pool.loop().execute(pool::closeIdle);
                 }
@@ -83,8 +123,12 @@ public final class UpstreamPools {
         }
     }
 
+    /** What makes two upstreams share a pool: the address and, for https, the CA file trusted. */
+    private record PoolKey(UpstreamAddress address, Path caFile) {
+    }
+
     private static final class LoopPools {
         final Map<UpstreamConfig, UpstreamPool> byConfig = new IdentityHashMap<>();
-        final Map<UpstreamAddress, UpstreamPool> byAddress = new HashMap<>();
+        final Map<PoolKey, UpstreamPool> byAddress = new HashMap<>();
     }
 }

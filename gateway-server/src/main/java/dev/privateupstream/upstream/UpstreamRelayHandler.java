@@ -7,6 +7,7 @@ import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.proxy.GatewayResponses;
 import dev.privateupstream.proxy.ProxyError;
 import dev.privateupstream.proxy.ProxyExchange;
+import dev.privateupstream.proxy.RequestAbortedEvent;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures: no connection, or a reset before the response head: {@code 502 upstream-unreachable}. No
  * response head within {@code upstreamResponseTimeout}: {@code 504 upstream-timeout}. A backend that fails
- * mid-response closes the client connection, so a truncated answer is never passed off as complete.
+ * mid-response closes the client connection, so a truncated answer is never passed off as complete; so
+ * does one that falls silent mid-response for {@code upstreamResponseTimeout} while the gateway waits to
+ * read from it.
  * Records {@code gateway_upstream_request_duration_seconds{upstream}}.
  */
 public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
@@ -57,6 +60,13 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> responseTimer;
     private long sentNanos;
     private boolean backendKeepAlive;
+    /**
+     * Writes to the backend wait for the end of the client read that produced them: a request head and
+     * its body then leave in one syscall and one TCP segment instead of one per message.
+     */
+    private boolean backendFlushPending;
+    /** Likewise, response parts wait for the end of the backend read that produced them. */
+    private boolean clientFlushPending;
 
     public UpstreamRelayHandler(UpstreamPools pools, GatewayMetrics metrics, long responseTimeoutNanos) {
         this.pools = requireNonNull(pools, "pools");
@@ -91,10 +101,10 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         responseTimer = ctx.executor().schedule(this::responseTimedOut, responseTimeoutNanos, TimeUnit.NANOSECONDS);
         final Future<Channel> acquire = pool.acquire();
         if (acquire.isDone()) {
-            acquired(acquire);
+            acquired(acquire, false); // inside channelRead: channelReadComplete flushes
         } else {
             acquiring = acquire;
-            acquire.addListener(f -> acquired(acquire));
+            acquire.addListener(f -> acquired(acquire, true));
         }
     }
 
@@ -108,10 +118,42 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         writeToBackend(content);
-        backend.flush();
+        if (content instanceof LastHttpContent) {
+            flushBackend(); // the request is complete: nothing more to wait for
+            readAhead();
+        } else {
+            backendFlushPending = true;
+        }
     }
 
-    private void acquired(Future<Channel> acquire) {
+    /**
+     * Once the whole request is on its way, keeps one read armed on the client while the response is
+     * awaited. The paused decoder holds whatever arrives (one read's worth at most, a pipelined request
+     * or the client's close), and the socket's read interest need not be dropped and re-registered with
+     * the kernel around every exchange of a keep-alive connection.
+     */
+    private void readAhead() {
+        if (ctx.channel().isActive()) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (backendFlushPending) {
+            flushBackend();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void flushBackend() {
+        backendFlushPending = false;
+        if (backend != null) {
+            backend.flush();
+        }
+    }
+
+    private void acquired(Future<Channel> acquire, boolean flush) {
         if (acquiring == acquire) {
             acquiring = null;
         }
@@ -135,18 +177,30 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         while ((msg = pending.poll()) != null) {
             writeToBackend(msg);
         }
-        backend.flush();
+        if (flush) {
+            flushBackend();
+            if (exchange.requestComplete()) {
+                readAhead();
+            }
+        } else {
+            backendFlushPending = true;
+        }
         requestSent = true;
         backend.read(); // the response head
     }
 
     private void writeToBackend(HttpObject msg) {
-        final boolean last = msg instanceof LastHttpContent;
         final Channel target = backend;
+        if (msg instanceof LastHttpContent) {
+            // Nothing more to read for this request; a failed write closes the backend, and
+            // backendClosed() decides what the client sees.
+            target.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            return;
+        }
         target.write(msg).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 target.close(); // backendClosed() decides what the client sees
-            } else if (!last && target == backend && target.isWritable() && exchange != null
+            } else if (target == backend && target.isWritable() && exchange != null
                     && !exchange.requestComplete()) {
                 ctx.read(); // the backend took it: more of the body
             }
@@ -164,6 +218,9 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (responseStarted) {
+            cancelTimer(); // the backend spoke: its silence is timed again from the next read
+        }
         if (msg instanceof HttpResponse) {
             final HttpResponse response = (HttpResponse) msg;
             if (GatewayResponses.isInformational(response)) {
@@ -171,9 +228,12 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
                 channel.read();
                 return;
             }
-            if (response.decoderResult().isFailure()) {
+            if (response.decoderResult().isFailure() || !isFinalStatus(response.status().code())) {
                 ReferenceCountUtil.release(msg);
-                channel.close(); // malformed: backendClosed() answers 502
+                // Malformed: 502 now, so that nothing else this connection still decodes (the rest of
+                // the response) can reach the client; then the connection goes.
+                backendClosed(channel);
+                channel.close();
                 return;
             }
             cancelTimer();
@@ -181,7 +241,8 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             backendKeepAlive = HttpUtil.isKeepAlive(response);
         } else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            channel.close(); // mid-response: backendClosed() closes the client
+            backendClosed(channel); // mid-response: the client connection ends
+            channel.close();
             return;
         }
         final boolean last = msg instanceof LastHttpContent;
@@ -190,21 +251,49 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             final boolean reusable = backendKeepAlive && exchange.requestComplete();
             metrics.upstreamDuration(exchange.upstream(), System.nanoTime() - sentNanos);
             detachBackend(reusable);
+            clientFlushPending = false;
             ctx.writeAndFlush(msg); // ownership passes to the client pipeline
             endExchange();
             return;
         }
-        ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+        clientFlushPending = true; // backendReadComplete() flushes
+        ctx.write(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess() && channel == backend && ctx.channel().isWritable()) {
-                channel.read();
+                readResponse(channel);
             }
         });
+    }
+
+    /** RFC 9110 §15: a final status is three digits from 200 to 599 (1xx are handled before). */
+    private static boolean isFinalStatus(int code) {
+        return code >= 200 && code <= 599;
+    }
+
+    /**
+     * Asks the backend for more of the response. If it then stays silent for {@code upstreamResponseTimeout},
+     * the answer is cut off. The timer runs only while the gateway waits to read, never while a slow client
+     * holds the backend back.
+     */
+    private void readResponse(Channel channel) {
+        channel.read();
+        if (responseTimer == null) {
+            responseTimer = ctx.executor().schedule(this::responseTimedOut, responseTimeoutNanos,
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The backend read that delivered response parts is over: send them on together. */
+    void backendReadComplete(Channel channel) {
+        if (channel == backend && clientFlushPending) {
+            clientFlushPending = false;
+            ctx.flush();
+        }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         if (ctx.channel().isWritable() && backend != null && responseStarted) {
-            backend.read();
+            readResponse(backend);
         }
         super.channelWritabilityChanged(ctx);
     }
@@ -217,6 +306,10 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         if (!responseStarted) {
             failBeforeResponse(ProxyError.UPSTREAM_UNREACHABLE);
         } else {
+            if (clientFlushPending) {
+                clientFlushPending = false;
+                ctx.flush(); // what the backend sent before it failed, as it would have gone out
+            }
             ctx.close(); // truncated: never passed off as complete
             endExchange();
         }
@@ -224,25 +317,47 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
 
     private void responseTimedOut() {
         responseTimer = null;
-        if (exchange != null && !responseStarted) {
-            failBeforeResponse(ProxyError.UPSTREAM_TIMEOUT);
+        if (exchange == null) {
+            return;
         }
+        if (!responseStarted) {
+            failBeforeResponse(ProxyError.UPSTREAM_TIMEOUT);
+            return;
+        }
+        // The backend went silent mid-response: the head is out, so the client's connection ends, which
+        // is how it learns that the body is short.
+        abandon();
+        ctx.close();
     }
 
     private void failBeforeResponse(ProxyError error) {
+        final ProxyExchange current = exchange;
+        abandon();
+        if (current != null && ctx.channel().isActive() && !current.responseStarted()) {
+            current.failed(error);
+            // A client still sending its body (a stalled or slow upload) is not kept waiting for more:
+            // the connection ends with the answer instead of discarding the rest of the body.
+            final boolean close = !current.requestComplete();
+            if (close) {
+                current.closeAfterResponse();
+            }
+            ctx.writeAndFlush(GatewayResponses.error(ctx.alloc(), error, close));
+        }
+    }
+
+    /** Drops everything of the exchange in progress: the wait for a connection, the connection, queued content. */
+    private void abandon() {
+        // The exchange ends first: cancelling the acquisition runs acquired() at once, which must see that
+        // nobody waits any more (else it would answer 502 on top of whatever ended the exchange).
+        exchange = null;
         cancelTimer();
-        if (acquiring != null) {
-            acquiring.cancel(false);
-            acquiring = null;
+        final Future<Channel> pendingAcquire = acquiring;
+        acquiring = null;
+        if (pendingAcquire != null) {
+            pendingAcquire.cancel(false);
         }
         detachBackend(false);
         releasePending();
-        final ProxyExchange current = exchange;
-        endExchange();
-        if (current != null && ctx.channel().isActive() && !current.responseStarted()) {
-            current.failed(error);
-            ctx.writeAndFlush(GatewayResponses.error(ctx.alloc(), error, false));
-        }
     }
 
     private void detachBackend(boolean reusable) {
@@ -281,15 +396,19 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelTimer();
-        if (acquiring != null) {
-            acquiring.cancel(false);
-            acquiring = null;
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == RequestAbortedEvent.ABORTED) {
+            // Refused mid-body (malformed chunk, body over the limit): closing the backend connection
+            // before the request ends is how the backend learns it must not act on it.
+            abandon();
+            return;
         }
-        detachBackend(false);
-        releasePending();
-        exchange = null;
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        abandon();
         super.channelInactive(ctx);
     }
 }

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,13 +83,22 @@ public final class RecordingBackend implements AutoCloseable {
     private final List<Recorded> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile Responder responder = r -> Reply.ok("{\"ok\":true}");
+    /** Replies waiting for {@link #releaseReplies()}, or {@code null} when replies go out at once. */
+    private List<Runnable> held;
 
-    private RecordingBackend() throws InterruptedException {
+    /** The TLS context of an https backend, or {@code null}. */
+    private final SslContext tls;
+
+    private RecordingBackend(SslContext tls) throws InterruptedException {
+        this.tls = tls;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         accepted.incrementAndGet();
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 20), new Handler());
                     }
                 })
@@ -96,7 +106,12 @@ public final class RecordingBackend implements AutoCloseable {
     }
 
     public static RecordingBackend start() throws InterruptedException {
-        return new RecordingBackend();
+        return new RecordingBackend(null);
+    }
+
+    /** An https backend presenting the certificate of {@code tls}; {@link #url()} is then https. */
+    public static RecordingBackend startTls(SslContext tls) throws InterruptedException {
+        return new RecordingBackend(java.util.Objects.requireNonNull(tls, "tls"));
     }
 
     public RecordingBackend respond(Responder responder) {
@@ -104,12 +119,44 @@ public final class RecordingBackend implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Holds every reply from now on (the requests are still recorded at once) until {@link #releaseReplies()}:
+     * requests stay in flight for as long as a test needs, without sleeping for a guessed time.
+     */
+    public synchronized RecordingBackend holdReplies() {
+        if (held == null) {
+            held = new ArrayList<>();
+        }
+        return this;
+    }
+
+    /** Sends every held reply and stops holding. */
+    public void releaseReplies() {
+        final List<Runnable> waiting;
+        synchronized (this) {
+            waiting = held == null ? List.of() : held;
+            held = null;
+        }
+        waiting.forEach(Runnable::run);
+    }
+
+    /** Runs {@code send} now, or later when replies are held. */
+    private void sendOrHold(ChannelHandlerContext ctx, Runnable send) {
+        synchronized (this) {
+            if (held != null) {
+                held.add(() -> ctx.executor().execute(send));
+                return;
+            }
+        }
+        send.run();
+    }
+
     public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + port();
     }
 
     public List<Recorded> received() {
@@ -148,6 +195,10 @@ public final class RecordingBackend implements AutoCloseable {
             received.add(recorded);
             final Reply reply = responder.apply(recorded);
             final boolean keepAlive = HttpUtil.isKeepAlive(request);
+            sendOrHold(ctx, () -> reply(ctx, reply, keepAlive));
+        }
+
+        private void reply(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
             if (reply.chunks() <= 0) {
                 final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                         HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(reply.body()));

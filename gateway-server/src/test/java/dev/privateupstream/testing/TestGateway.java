@@ -33,6 +33,9 @@ public final class TestGateway implements AutoCloseable {
             + endpoint("timeout", RESOURCE, "Timeout", "127.0.0.50")
             + endpoint("other-approved", OTHER_RESOURCE, "Approved", "127.0.0.60");
 
+    /** The admin token of {@link #gatewayYaml} configurations. */
+    public static final String ADMIN_TOKEN = "test-admin-token";
+
     private final GatewayServer server;
     private final Path dir;
 
@@ -52,17 +55,37 @@ public final class TestGateway implements AutoCloseable {
         return "  - name: " + name + "\n    resourceId: " + resource + "\n    url: " + url + "\n" + extra;
     }
 
-    /** Standard settings around the given {@code upstreams:} entries and extra top-level YAML. */
+    /**
+     * Standard settings around the given {@code upstreams:} entries and extra top-level YAML. Unless
+     * {@code extra} has its own {@code admin:} section, the admin server takes a free loopback port (never
+     * the default 9090, which parallel builds would fight over) and the token {@link #ADMIN_TOKEN}.
+     */
     public static String gatewayYaml(String upstreams, String extra) {
-        return "listen:\n  address: 127.0.0.1\n  port: 0\n" + extra + "upstreams:\n" + upstreams
+        final String admin = extra.startsWith("admin:") || extra.contains("\nadmin:") ? ""
+                : "admin:\n  address: 127.0.0.1\n  port: 0\n  token: " + ADMIN_TOKEN + "\n";
+        return "listen:\n  address: 127.0.0.1\n  port: 0\n" + admin + extra + "upstreams:\n" + upstreams
                 + "sharedPrivateEndpoints:\n  file: endpoints.yaml\n";
+    }
+
+    /**
+     * Like {@link #gatewayYaml(String, String)}, with {@code listen} added to the {@code listen:} section
+     * (indented keys such as {@code "  proxyProtocol: required\n"}).
+     */
+    public static String gatewayYaml(String listen, String upstreams, String extra) {
+        final String yaml = gatewayYaml(upstreams, extra);
+        final String listenEnd = "listen:\n  address: 127.0.0.1\n  port: 0\n";
+        if (!yaml.startsWith(listenEnd)) {
+            throw new IllegalStateException("gatewayYaml no longer starts with " + listenEnd);
+        }
+        return listenEnd + listen + yaml.substring(listenEnd.length());
     }
 
     public static TestGateway start(Path dir, String gatewayYaml, String endpointsYaml) throws Exception {
         Files.writeString(dir.resolve("gateway.yaml"), gatewayYaml);
         Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml);
-        final GatewayConfig config = new ConfigLoader(Map.of()).load(dir.resolve("gateway.yaml"));
-        return new TestGateway(GatewayServer.start(config, new GatewayMetrics(), 2), dir);
+        final ConfigLoader loader = new ConfigLoader(Map.of());
+        final GatewayConfig config = loader.load(dir.resolve("gateway.yaml"));
+        return new TestGateway(GatewayServer.start(config, loader, new GatewayMetrics(), 2), dir);
     }
 
     /**
@@ -78,6 +101,16 @@ public final class TestGateway implements AutoCloseable {
 
     public int port() {
         return server.listenAddress().getPort();
+    }
+
+    /** The admin server's port. */
+    public int adminPort() {
+        return server.adminAddress().getPort();
+    }
+
+    /** {@code http://127.0.0.1:ADMINPORT/path}. */
+    public URI adminUri(String path) {
+        return URI.create("http://127.0.0.1:" + adminPort() + path);
     }
 
     public URI uri(String path) {
