@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.UpstreamConfig;
 import dev.privateupstream.tls.UpstreamTls;
+import dev.privateupstream.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
@@ -11,6 +12,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +68,10 @@ public final class UpstreamPools {
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
+                // Host names resolve asynchronously (with /etc/hosts and TTL caching), never by a
+                // blocking lookup on the event loop.
+                .resolver(new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                        .datagramChannelType(Transport.ofClientChannel(channelClass).datagramChannel())))
                 .handler(new BackendChannelInitializer(maxResponseHeaderBytes));
         this.maxResponseHeaderBytes = maxResponseHeaderBytes;
         this.loops = Math.max(1, loops);
