@@ -33,7 +33,8 @@ public final class PolicySnapshot {
     private final long generation;
     private final Route[] routes;
     private final List<Route> routeList;
-    private final PrefixTable<RuleDecisions> byAddress;
+    /** By longest prefix: the {@link RuleDecisions#outcomes} of each rule, so one object holds the answer. */
+    private final PrefixTable<Decision[]> byAddress;
     private final Map<LinkId, RuleDecisions> byLinkId;
     private final Map<String, SharedPrivateEndpoint> endpointsByName;
     private final SignatureVerifier signatureVerifier;
@@ -51,13 +52,13 @@ public final class PolicySnapshot {
         }
         routeList = List.of(routes);
 
-        final PrefixTable.Builder<RuleDecisions> table = PrefixTable.builder();
+        final PrefixTable.Builder<Decision[]> table = PrefixTable.builder();
         byLinkId = new HashMap<>();
         endpointsByName = new HashMap<>();
         for (SharedPrivateEndpoint endpoint : config.endpoints()) {
             endpointsByName.put(endpoint.name(), endpoint);
             for (IpPrefix prefix : endpoint.privateIps()) {
-                table.add(prefix, new RuleDecisions(new MatchedRule(endpoint, prefix), routes));
+                table.add(prefix, new RuleDecisions(new MatchedRule(endpoint, prefix), routes).outcomes);
             }
             if (endpoint.linkId() != null) {
                 byLinkId.put(endpoint.linkId(), new RuleDecisions(new MatchedRule(endpoint, null), routes));
@@ -79,31 +80,34 @@ public final class PolicySnapshot {
     /** The decision for a call, in the check order of SPEC §5 up to and including the endpoint's status. */
     public Decision decide(CallFacts facts) {
         final IpAddress caller = facts.caller();
-        RuleDecisions matched = null;
         final LinkId linkId = facts.linkId();
         if (linkId != null) {
             // Rule 1: a declared link id names the endpoint; its privateIps, if any, must hold the caller.
-            matched = byLinkId.get(linkId);
-            if (matched != null && matched.ownPrefixes != null && matched.ownPrefixes.lookup(caller) == null) {
-                return matched.linkIdMismatch;
+            final RuleDecisions matched = byLinkId.get(linkId);
+            if (matched != null) {
+                if (matched.ownPrefixes != null && matched.ownPrefixes.lookup(caller) == null) {
+                    return matched.linkIdMismatch;
+                }
+                return route(matched.outcomes, facts);
             }
         }
-        if (matched == null) {
-            // Rule 2: the longest prefix; an endpoint that declares a link id must be reached by it.
-            matched = byAddress.lookup(caller);
-            if (matched == null) {
-                return caller.addressClass().isPrivate() ? UNKNOWN_PRIVATE_ENDPOINT : PUBLIC_NETWORK;
-            }
-            if (matched.declaresLinkId) {
-                return matched.linkIdMismatch;
-            }
+        // Rule 2: the longest prefix; an endpoint that declares a link id must be reached by it, which its
+        // outcomes say whatever the route.
+        final Decision[] outcomes = byAddress.lookup(caller);
+        if (outcomes == null) {
+            return caller.addressClass().isPrivate() ? UNKNOWN_PRIVATE_ENDPOINT : PUBLIC_NETWORK;
         }
+        return route(outcomes, facts);
+    }
+
+    /** The outcome for the first route that serves the call, or the last one, {@code no-route}. */
+    private Decision route(Decision[] outcomes, CallFacts facts) {
         for (Route route : routes) {
             if (route.matches(facts)) {
-                return matched.byRoute[route.index()];
+                return outcomes[route.index()];
             }
         }
-        return matched.noRoute;
+        return outcomes[routes.length];
     }
 
     /**
@@ -111,11 +115,11 @@ public final class PolicySnapshot {
      * refuse connections at accept ({@code listen.rejectAtConnect}).
      */
     public boolean canEverAllow(IpAddress source) {
-        final RuleDecisions matched = byAddress.lookup(source);
-        if (matched == null || matched.declaresLinkId) {
+        final Decision[] outcomes = byAddress.lookup(source);
+        if (outcomes == null) {
             return false;
         }
-        for (Decision d : matched.byRoute) {
+        for (Decision d : outcomes) {
             if (d.allowed()) {
                 return true;
             }
@@ -178,30 +182,29 @@ public final class PolicySnapshot {
         return counts;
     }
 
-    /**
-     * Every decision one rule can lead to, built once. What {@link #decide} reads is held here, not behind
-     * the rule and its endpoint: with a large table each of those would be one more cache miss.
-     */
+    /** Every decision one rule can lead to, built once. */
     private static final class RuleDecisions {
-        final MatchedRule rule;
-        /** The endpoint declares a link id, so a call must carry it (SPEC §5 rule 2). */
-        final boolean declaresLinkId;
         final Decision linkIdMismatch;
-        final Decision noRoute;
-        final Decision[] byRoute;
+        /**
+         * The decision for each route by index, then {@code no-route}; for a rule matched by address whose
+         * endpoint declares a link id, {@code link-id-mismatch} throughout (SPEC §5 rule 2). The prefix table
+         * holds this array itself: with a large table every object between the lookup and the answer
+         * would be one more cache miss.
+         */
+        final Decision[] outcomes;
         /** The endpoint's own prefixes when it is matched by link id and also declares privateIps. */
         final PrefixTable<Boolean> ownPrefixes;
 
         RuleDecisions(MatchedRule rule, Route[] routes) {
-            this.rule = rule;
             final SharedPrivateEndpoint endpoint = rule.endpoint();
-            declaresLinkId = endpoint.linkId() != null;
             linkIdMismatch = new Decision.Deny(DenyReason.LINK_ID_MISMATCH, rule, null);
-            noRoute = new Decision.Deny(DenyReason.NO_ROUTE, rule, null);
-            byRoute = new Decision[routes.length];
+            final Decision noRoute = new Decision.Deny(DenyReason.NO_ROUTE, rule, null);
+            final boolean mustCarryLinkId = !rule.byLinkId() && endpoint.linkId() != null;
+            outcomes = new Decision[routes.length + 1];
             for (Route route : routes) {
-                byRoute[route.index()] = decide(rule, route);
+                outcomes[route.index()] = mustCarryLinkId ? linkIdMismatch : decide(rule, route);
             }
+            outcomes[routes.length] = mustCarryLinkId ? linkIdMismatch : noRoute;
             if (rule.byLinkId() && !endpoint.privateIps().isEmpty()) {
                 final PrefixTable.Builder<Boolean> own = PrefixTable.builder();
                 endpoint.privateIps().forEach(p -> own.add(p, Boolean.TRUE));
