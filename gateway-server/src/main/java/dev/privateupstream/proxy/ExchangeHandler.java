@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -31,7 +32,10 @@ import java.util.function.BooleanSupplier;
  */
 final class ExchangeHandler extends ChannelDuplexHandler {
     /** How long a connection closing after a refusal keeps draining what the client still sends. */
+    /** A lingering connection closes after this long without input from the client... */
     static final long LINGER_MILLIS = 2000;
+    /** ...or after this long in all, whatever the client keeps sending (nginx: lingering_time). */
+    static final long MAX_LINGER_MILLIS = 10_000;
 
     private final StrictHttpRequestDecoder decoder;
     private final ExchangeRecorder recorder;
@@ -40,6 +44,8 @@ final class ExchangeHandler extends ChannelDuplexHandler {
     private ProxyExchange exchange;
     private long discarded;
     private boolean lingering;
+    private long lingerDeadlineNanos;
+    private ScheduledFuture<?> lingerTimer;
 
     ExchangeHandler(StrictHttpRequestDecoder decoder, ExchangeRecorder recorder, BooleanSupplier draining,
             long maxDiscardBytes) {
@@ -59,6 +65,7 @@ final class ExchangeHandler extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (lingering) {
             ReferenceCountUtil.release(msg); // the connection is closing: whatever still comes is dropped
+            armLingerTimer(ctx); // the client is still sending: give it another quiet period
             return;
         }
         if (msg instanceof HttpRequest) {
@@ -186,7 +193,8 @@ final class ExchangeHandler extends ChannelDuplexHandler {
      * (a body over the limit, the rest of a malformed request). Closing a socket with unread input makes the
      * kernel send a reset, which can destroy the answer before the client reads it. So the answer is
      * followed by a FIN, whatever still arrives is discarded, and the connection closes when the client
-     * closes or after {@link #LINGER_MILLIS} (nginx's lingering close).
+     * closes, after {@link #LINGER_MILLIS} without input, or after {@link #MAX_LINGER_MILLIS} in all (nginx's
+     * lingering close).
      */
     private void linger(ChannelHandlerContext ctx) {
         if (lingering || !(ctx.channel() instanceof DuplexChannel)) {
@@ -201,8 +209,20 @@ final class ExchangeHandler extends ChannelDuplexHandler {
                 ((DuplexChannel) ctx.channel()).shutdownOutput();
             }
         });
-        ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        // Pipelined bytes the paused decoder holds, and any that follow, are dropped, not buffered.
+        decoder.discardInput();
+        lingerDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_LINGER_MILLIS);
+        armLingerTimer(ctx);
         ctx.read();
+    }
+
+    private void armLingerTimer(ChannelHandlerContext ctx) {
+        if (lingerTimer != null) {
+            lingerTimer.cancel(false);
+        }
+        final long left = lingerDeadlineNanos - System.nanoTime();
+        final long delay = Math.min(TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS), Math.max(0, left));
+        lingerTimer = ctx.executor().schedule(() -> ctx.close(), delay, TimeUnit.NANOSECONDS);
     }
 
     @Override

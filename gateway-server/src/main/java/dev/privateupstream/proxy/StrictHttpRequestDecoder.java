@@ -157,6 +157,16 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
         });
     }
 
+    /**
+     * The connection is closing: drop everything buffered and everything still to come, so a client that
+     * keeps sending cannot make the decoder hold it.
+     */
+    void discardInput() {
+        state = State.FAILED;
+        final ByteBuf buffered = internalBuffer();
+        buffered.skipBytes(buffered.readableBytes());
+    }
+
     /** Whether the decoder waits for {@link #resume} (tests use it). */
     boolean paused() {
         return state == State.PAUSED;
