@@ -47,7 +47,9 @@ public final class GatewayMetrics {
     public static final String SHARED_PRIVATE_ENDPOINTS = "gateway_shared_private_endpoints";
 
     private final PrometheusMeterRegistry registry;
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    /** Per upstream name, the request counters indexed by outcome and status: no key to build per request. */
+    private final Map<String, Counter[]> requests = new ConcurrentHashMap<>();
+    private static final int STATUSES = 600;
     private final Map<DenyReason, Counter> denied = new EnumMap<>(DenyReason.class);
     private final Map<String, Timer> upstreamDurations = new ConcurrentHashMap<>();
     private final AtomicInteger activeConnections = new AtomicInteger();
@@ -88,15 +90,26 @@ public final class GatewayMetrics {
 
     /** One answered request. */
     public void request(String upstream, Outcome outcome, int status) {
-        final String key = upstream + '\0' + outcome.label() + '\0' + status;
-        Counter counter = requests.get(key);
+        if (status < 0 || status >= STATUSES) {
+            throw new IllegalArgumentException("status: " + status + " (expected 0 to 599)");
+        }
+        Counter[] counters = requests.get(upstream);
+        if (counters == null) {
+            final Counter[] fresh = new Counter[Outcome.values().length * STATUSES];
+            counters = requests.putIfAbsent(upstream, fresh);
+            if (counters == null) {
+                counters = fresh;
+            }
+        }
+        final int index = outcome.ordinal() * STATUSES + status;
+        Counter counter = counters[index];
         if (counter == null) {
-            // Not computeIfAbsent: it would lock the bin on every miss race; a lost race registers twice,
-            // which Micrometer resolves to the same meter.
+            // Unsynchronised on purpose: a thread that misses another's write registers again, and
+            // Micrometer hands back the same meter for the same name and tags.
             counter = Counter.builder(REQUESTS).description("Requests answered on the proxy port")
                     .tag("upstream", upstream).tag("outcome", outcome.label()).tag("status", Integer.toString(status))
                     .register(registry);
-            requests.put(key, counter);
+            counters[index] = counter;
         }
         counter.increment();
     }
