@@ -12,6 +12,7 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     private UpstreamRelayHandler relay;
+    private long idleSinceNanos;
 
     static BackendHandler of(Channel channel) {
         return channel.pipeline().get(BackendHandler.class);
@@ -25,8 +26,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.relay = relay;
     }
 
-    void idle(UpstreamPool pool) {
+    void idle() {
         relay = null;
+        idleSinceNanos = System.nanoTime();
+    }
+
+    /** How long the connection has sat in its pool, as of {@code nowNanos}. */
+    long idleNanos(long nowNanos) {
+        return nowNanos - idleSinceNanos;
     }
 
     @Override

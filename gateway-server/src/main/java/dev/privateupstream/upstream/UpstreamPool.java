@@ -13,6 +13,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive connections to one upstream, owned by one event loop.
@@ -21,9 +22,16 @@ import java.util.ArrayDeque;
  * the pool needs no locks. At most {@code maxConnections} are open at once; a request that finds none
  * free waits in line for the next one released. An idle connection keeps a read pending so that the
  * backend closing it is noticed at once and it leaves the pool before anyone borrows it; a close that has
- * reached the kernel but not yet this loop is caught when the connection is borrowed.
+ * reached the kernel but not yet this loop is caught when a connection idle for 500 ms or more is borrowed.
  */
 final class UpstreamPool {
+    /**
+     * Connections idle for less than this are lent without asking the kernel: a backend's idle timeout has
+     * not fired so soon, and under load (connections reused at once) the check would cost a system call
+     * per request.
+     */
+    private static final long CHECK_AFTER_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
     /** {@code TCP_ESTABLISHED} of Linux's {@code tcp_states.h}. */
     private static final int TCP_ESTABLISHED = 1;
 
@@ -51,9 +59,12 @@ final class UpstreamPool {
         assert loop.inEventLoop();
         final Promise<Channel> promise = loop.newPromise();
         Channel channel;
+        final long now = System.nanoTime();
         while ((channel = idle.pollLast()) != null) {
-            if (channel.isActive() && !closedByPeer(channel)) {
-                BackendHandler.of(channel).borrowed();
+            final BackendHandler backend = BackendHandler.of(channel);
+            if (channel.isActive()
+                    && !(backend.idleNanos(now) >= CHECK_AFTER_IDLE_NANOS && closedByPeer(channel))) {
+                backend.borrowed();
                 return promise.setSuccess(channel);
             }
             channel.close(); // found closed before any byte of a request was written: replaced silently
@@ -112,7 +123,7 @@ final class UpstreamPool {
                 return;
             }
         }
-        BackendHandler.of(channel).idle(this);
+        BackendHandler.of(channel).idle();
         idle.addLast(channel);
         channel.read(); // notice a close by the backend while idle
     }
