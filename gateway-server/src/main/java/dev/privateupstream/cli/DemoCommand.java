@@ -76,6 +76,9 @@ final class DemoCommand implements Callable<Integer> {
                 return GatewayCommand.USAGE;
             }
             // The same loader for reloads: the demo's files use ${DEMO_...} variables of this environment.
+            // Taken before anything is printed: a SIGTERM right after "running" must drain, not kill.
+            final CountDownLatch stop = new CountDownLatch(1);
+            Signals.onTerminate(stop::countDown);
             final GatewayServer server = GatewayServer.start(config, loader, new GatewayMetrics(), 2);
             try {
                 final URI proxy = URI.create("http://127.0.0.1:" + server.listenAddress().getPort()
@@ -99,8 +102,6 @@ final class DemoCommand implements Callable<Integer> {
                         + "127.0.0.20%n");
                 out.println("running; press Ctrl+C to stop");
                 out.flush();
-                final CountDownLatch stop = new CountDownLatch(1);
-                Signals.onTerminate(stop::countDown);
                 stop.await();
                 server.drain(Duration.ofSeconds(5));
             } finally {

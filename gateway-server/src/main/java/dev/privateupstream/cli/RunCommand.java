@@ -35,9 +35,10 @@ final class RunCommand implements Callable<Integer> {
         if (loaded == null) {
             return GatewayCommand.USAGE;
         }
-        final GatewayServer server = GatewayServer.start(loaded, new GatewayMetrics(), threads);
+        // Taken before the listener opens: a SIGTERM as soon as the gateway serves must drain, not kill.
         final CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
+        final GatewayServer server = GatewayServer.start(loaded, new GatewayMetrics(), threads);
         stop.await();
         logger.info("shutting down: draining for up to {}", loaded.limits().drainTimeout());
         server.drain(loaded.limits().drainTimeout());
