@@ -80,11 +80,23 @@ public final class NamePattern {
         for (int i = 0; i < n; i++) {
             final char x = a.charAt(i);
             final char y = b.charAt(i);
-            if (x != y && Character.toLowerCase(x) != Character.toLowerCase(y)) {
+            if (x != y && !sameLetterIgnoringCase(x, y)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Whether two different chars are one letter in two cases. ASCII, nearly every host and hub name, is
+     * decided with a bit test; only other chars pay for {@link Character#toLowerCase(char)}.
+     */
+    private static boolean sameLetterIgnoringCase(char x, char y) {
+        if ((x | y) < 0x80) {
+            final int lx = x | 0x20;
+            return lx == (y | 0x20) && lx >= 'a' && lx <= 'z';
+        }
+        return Character.toLowerCase(x) == Character.toLowerCase(y);
     }
 
     @Override

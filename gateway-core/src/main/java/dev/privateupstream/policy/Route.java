@@ -3,6 +3,7 @@ package dev.privateupstream.policy;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.UpstreamConfig;
+import java.util.List;
 
 /**
  * An upstream compiled for routing: its {@code hosts} and SignalR patterns (SPEC §4 "Routing").
@@ -42,14 +43,17 @@ public record Route(int index, UpstreamConfig upstream, NamePattern hub, NamePat
      * upstream's hosts; an upstream without hosts takes any Host, and an absent Host only those.
      */
     public boolean matchesHost(CharSequence host) {
-        if (upstream.hosts().isEmpty()) {
+        final List<String> hosts = upstream.hosts();
+        final int count = hosts.size();
+        if (count == 0) {
             return true;
         }
         if (host == null) {
             return false;
         }
         final int end = hostEnd(host);
-        for (String h : upstream.hosts()) {
+        for (int i = 0; i < count; i++) { // indexed: no iterator on the hot path
+            final String h = hosts.get(i);
             if (h.length() == end && NamePattern.prefixEqualsIgnoreCase(h, host)) {
                 return true;
             }
