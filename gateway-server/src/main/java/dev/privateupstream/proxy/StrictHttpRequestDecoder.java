@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -55,6 +56,10 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
                 .setMaxHeaderSize(maxHeaderBytes + 2)
                 .setMaxChunkSize(maxChunkSize)
                 .setValidateHeaders(true)
+                // The head scan has already checked every name (token characters up to the colon) and
+                // every value (no control bytes but tab): Netty need not check them again. Trailers
+                // are not scanned, so Netty keeps checking those.
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
                 .setAllowDuplicateContentLengths(false)
                 .setStrictLineParsing(true)
                 .setAllowPartialChunks(true));

@@ -12,6 +12,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -57,7 +59,14 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
     private boolean requestSent;
     private boolean responseStarted;
+    /**
+     * One timer per connection, armed lazily: waiting for the backend sets {@link #responseDeadlineNanos}
+     * (0 while not waiting), and the timer, when it fires, ends the exchange only if that deadline has
+     * passed, else re-arms itself for the rest. A keep-alive connection then schedules about one task per
+     * {@code upstreamResponseTimeout} instead of a schedule and a cancel per request.
+     */
     private ScheduledFuture<?> responseTimer;
+    private long responseDeadlineNanos;
     private long sentNanos;
     private boolean backendKeepAlive;
     /**
@@ -67,6 +76,12 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     private boolean backendFlushPending;
     /** Likewise, response parts wait for the end of the backend read that produced them. */
     private boolean clientFlushPending;
+    /**
+     * A response head held until the end of the backend read that delivered it: when the same read also
+     * delivered the whole body, as it does for nearly every SignalR answer, head and body go to the client
+     * as one message, through the client pipeline once and out in one buffer.
+     */
+    private HttpResponse heldHead;
 
     public UpstreamRelayHandler(UpstreamPools pools, GatewayMetrics metrics, long responseTimeoutNanos) {
         this.pools = requireNonNull(pools, "pools");
@@ -98,7 +113,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         pending.add(request);
         final UpstreamConfig upstream = exchange.decision().route().upstream();
         pool = pools.pool(ctx.channel().eventLoop(), upstream);
-        responseTimer = ctx.executor().schedule(this::responseTimedOut, responseTimeoutNanos, TimeUnit.NANOSECONDS);
+        awaitBackend();
         final Future<Channel> acquire = pool.acquire();
         if (acquire.isDone()) {
             acquired(acquire, false); // inside channelRead: channelReadComplete flushes
@@ -150,6 +165,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         backendFlushPending = false;
         if (backend != null) {
             backend.flush();
+            readMoreBody();
         }
     }
 
@@ -197,18 +213,21 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             target.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             return;
         }
-        target.write(msg).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                target.close(); // backendClosed() decides what the client sees
-            } else if (target == backend && target.isWritable() && exchange != null
-                    && !exchange.requestComplete()) {
-                ctx.read(); // the backend took it: more of the body
-            }
-        });
+        // A failed write reaches the backend's exceptionCaught, which closes it; backendClosed() then
+        // decides what the client sees. More of the body is read once the flush leaves the backend
+        // writable (readMoreBody), or when it becomes writable again.
+        target.write(msg, target.voidPromise());
     }
 
     void backendWritabilityChanged(Channel channel) {
-        if (channel == backend && channel.isWritable() && exchange != null && !exchange.requestComplete()) {
+        if (channel == backend) {
+            readMoreBody();
+        }
+    }
+
+    /** Reads more of the request body while the backend keeps up with it. */
+    private void readMoreBody() {
+        if (backend != null && backend.isWritable() && exchange != null && !exchange.requestComplete()) {
             ctx.read();
         }
     }
@@ -245,6 +264,11 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             channel.close();
             return;
         }
+        if (msg instanceof HttpResponse) {
+            heldHead = (HttpResponse) msg; // the rest of this read may complete it
+            clientFlushPending = true;
+            return;
+        }
         final boolean last = msg instanceof LastHttpContent;
         if (last) {
             // Reuse only when both directions ended cleanly and the backend keeps the connection.
@@ -252,16 +276,32 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             metrics.upstreamDuration(exchange.upstream(), System.nanoTime() - sentNanos);
             detachBackend(reusable);
             clientFlushPending = false;
-            ctx.writeAndFlush(msg); // ownership passes to the client pipeline
+            final HttpResponse head = heldHead;
+            heldHead = null;
+            // Ownership passes to the client pipeline.
+            ctx.writeAndFlush(head == null ? msg : whole(head, (LastHttpContent) msg));
             endExchange();
             return;
         }
-        clientFlushPending = true; // backendReadComplete() flushes
-        ctx.write(msg).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess() && channel == backend && ctx.channel().isWritable()) {
-                readResponse(channel);
-            }
-        });
+        writeHeldHead();
+        clientFlushPending = true; // backendReadComplete() flushes, then asks for more
+        ctx.write(msg, ctx.voidPromise()); // a failed write reaches exceptionCaught, which closes
+    }
+
+    /** The head and the whole body of a response as one message (the body's buffer is not copied). */
+    private static FullHttpResponse whole(HttpResponse head, LastHttpContent body) {
+        final FullHttpResponse whole = new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
+                body.content(), head.headers(), body.trailingHeaders());
+        whole.setDecoderResult(head.decoderResult());
+        return whole;
+    }
+
+    private void writeHeldHead() {
+        final HttpResponse head = heldHead;
+        if (head != null) {
+            heldHead = null;
+            ctx.write(head, ctx.voidPromise());
+        }
     }
 
     /** RFC 9110 §15: a final status is three digits from 200 to 599 (1xx are handled before). */
@@ -276,17 +316,48 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
      */
     private void readResponse(Channel channel) {
         channel.read();
+        if (responseDeadlineNanos == 0) {
+            awaitBackend();
+        }
+    }
+
+    /** Starts timing the backend's silence: {@code upstreamResponseTimeout} from now. */
+    private void awaitBackend() {
+        responseDeadlineNanos = System.nanoTime() + responseTimeoutNanos;
+        if (responseDeadlineNanos == 0) {
+            responseDeadlineNanos = 1; // 0 means "not waiting"
+        }
         if (responseTimer == null) {
-            responseTimer = ctx.executor().schedule(this::responseTimedOut, responseTimeoutNanos,
+            responseTimer = ctx.executor().schedule(this::responseTimerFired, responseTimeoutNanos,
                     TimeUnit.NANOSECONDS);
         }
     }
 
-    /** The backend read that delivered response parts is over: send them on together. */
+    private void responseTimerFired() {
+        responseTimer = null;
+        if (exchange == null || responseDeadlineNanos == 0) {
+            return; // not waiting for the backend: the next wait arms it again
+        }
+        final long left = responseDeadlineNanos - System.nanoTime();
+        if (left > 0) {
+            responseTimer = ctx.executor().schedule(this::responseTimerFired, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        responseTimedOut();
+    }
+
+    /**
+     * The backend read that delivered response parts is over: send them on together, and read more of the
+     * response while the client keeps up (else {@link #channelWritabilityChanged} does, once it drains).
+     */
     void backendReadComplete(Channel channel) {
         if (channel == backend && clientFlushPending) {
             clientFlushPending = false;
+            writeHeldHead();
             ctx.flush();
+            if (channel == backend && responseStarted && ctx.channel().isWritable()) {
+                readResponse(channel);
+            }
         }
     }
 
@@ -308,6 +379,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         } else {
             if (clientFlushPending) {
                 clientFlushPending = false;
+                writeHeldHead();
                 ctx.flush(); // what the backend sent before it failed, as it would have gone out
             }
             ctx.close(); // truncated: never passed off as complete
@@ -316,10 +388,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void responseTimedOut() {
-        responseTimer = null;
-        if (exchange == null) {
-            return;
-        }
+        responseDeadlineNanos = 0;
         if (!responseStarted) {
             failBeforeResponse(ProxyError.UPSTREAM_TIMEOUT);
             return;
@@ -358,6 +427,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         }
         detachBackend(false);
         releasePending();
+        heldHead = null; // a response head holds no buffer
     }
 
     private void detachBackend(boolean reusable) {
@@ -374,7 +444,14 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
     }
 
+    /** The gateway no longer waits for the backend; the timer, if armed, finds nothing to do. */
     private void cancelTimer() {
+        responseDeadlineNanos = 0;
+    }
+
+    /** The connection is gone: the timer too, so it does not hold the handler until it fires. */
+    private void stopTimer() {
+        responseDeadlineNanos = 0;
         if (responseTimer != null) {
             responseTimer.cancel(false);
             responseTimer = null;
@@ -409,6 +486,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         abandon();
+        stopTimer();
         super.channelInactive(ctx);
     }
 }
