@@ -45,8 +45,9 @@ final class LimitsHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        // Content after a refusal never arrives: ExchangeHandler drops it once the gateway has answered.
-        if (msg instanceof HttpContent && !(msg instanceof HttpRequest)) {
+        // Content after a refusal never arrives: ExchangeHandler drops it once the gateway has answered. A
+        // whole request (head and body decoded together) has its body counted here too.
+        if (msg instanceof HttpContent) {
             final HttpContent content = (HttpContent) msg;
             bodyBytes += content.content().readableBytes();
             // A malformed chunk arrives as (last) content with a failed result: passing it on would end the

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -105,6 +107,15 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
     private void decodeAndTrack(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
         final int before = out.size();
         super.decode(ctx, in, out);
+        // Netty stops after a head; a body already buffered is decoded now, so the two can go on as one.
+        while (out.size() > before && isBareHead(out.get(out.size() - 1)) && in.isReadable()) {
+            final int size = out.size();
+            final int readable = in.readableBytes();
+            super.decode(ctx, in, out);
+            if (out.size() == size && in.readableBytes() == readable) {
+                break;
+            }
+        }
         for (int i = before; i < out.size(); i++) {
             final Object msg = out.get(i);
             if (msg instanceof HttpMessage && ((HttpMessage) msg).decoderResult().isFailure()) {
@@ -116,10 +127,40 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
                 state = State.PAUSED;
                 if (((LastHttpContent) msg).decoderResult().isFailure()) {
                     state = State.FAILED;
+                    return;
                 }
+                coalesce(out, i);
                 return;
             }
         }
+    }
+
+    private static boolean isBareHead(Object msg) {
+        return msg instanceof HttpRequest && !(msg instanceof LastHttpContent)
+                && ((HttpRequest) msg).decoderResult().isSuccess();
+    }
+
+    /**
+     * A request whose head and whole body came in one read, as nearly every SignalR call does, goes on as
+     * one {@link FullHttpRequest}: through the pipeline once, and to the backend in one write. Only a body
+     * framed by {@code Content-Length}, whose size the head already told {@link LimitsHandler}; a chunked
+     * body keeps its parts, which are counted as they come.
+     */
+    private static void coalesce(List<Object> out, int lastIndex) {
+        if (lastIndex == 0 || !(out.get(lastIndex - 1) instanceof HttpRequest)) {
+            return;
+        }
+        final HttpRequest head = (HttpRequest) out.get(lastIndex - 1);
+        final LastHttpContent body = (LastHttpContent) out.get(lastIndex);
+        if (head instanceof FullHttpRequest || head.decoderResult().isFailure()
+                || head.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) || !body.trailingHeaders().isEmpty()) {
+            return;
+        }
+        final FullHttpRequest whole = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                body.content(), head.headers(), body.trailingHeaders());
+        whole.setDecoderResult(head.decoderResult());
+        out.set(lastIndex - 1, whole);
+        out.remove(lastIndex);
     }
 
     @Override

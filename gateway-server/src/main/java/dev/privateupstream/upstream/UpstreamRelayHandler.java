@@ -97,7 +97,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
-            start((HttpRequest) msg);
+            start((HttpRequest) msg); // a whole request (head and body) too
         } else if (msg instanceof HttpContent) {
             forwardContent((HttpContent) msg);
         } else {
@@ -193,7 +193,8 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         while ((msg = pending.poll()) != null) {
             writeToBackend(msg);
         }
-        if (flush) {
+        // A whole request (head and body decoded together) has nothing more to wait for.
+        if (flush || exchange.requestComplete()) {
             flushBackend();
             if (exchange.requestComplete()) {
                 readAhead();

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -66,7 +67,8 @@ class StrictHttpRequestDecoderTest {
     void decodesOneRequestThenPausesUntilResumed() {
         write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
         List<HttpObject> first = drain();
-        assertThat(first).hasSize(2);
+        assertThat(first).hasSize(1); // head and (empty) body as one message
+        assertThat(first.get(0)).isInstanceOf(FullHttpRequest.class);
         assertThat(((HttpRequest) first.get(0)).uri()).isEqualTo("/1");
         assertThat(decoder.paused()).isTrue();
         release(first);
@@ -130,12 +132,52 @@ class StrictHttpRequestDecoderTest {
     }
 
     @Test
+    void headAndBodyOfOneReadGoOnAsOneRequest() {
+        write("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");
+        final List<HttpObject> out = drain();
+        assertThat(out).hasSize(1);
+        final FullHttpRequest whole = (FullHttpRequest) out.get(0);
+        assertThat(whole.uri()).isEqualTo("/a");
+        assertThat(whole.headers().get("Content-Length")).isEqualTo("5");
+        assertThat(whole.content().toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
+        assertThat(decoder.paused()).isTrue();
+        release(out);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aBodyStillToComeKeepsItsParts() {
+        write("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhel");
+        final List<HttpObject> head = drain();
+        assertThat(head).hasSize(2);
+        assertThat(head.get(0)).isInstanceOf(HttpRequest.class).isNotInstanceOf(FullHttpRequest.class);
+        assertThat(head.get(1)).isInstanceOf(HttpContent.class).isNotInstanceOf(LastHttpContent.class);
+        release(head);
+        write("lo");
+        final List<HttpObject> rest = drain();
+        assertThat(rest).hasSize(1);
+        assertThat(rest.get(0)).isInstanceOf(LastHttpContent.class).isNotInstanceOf(HttpRequest.class);
+        release(rest);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aChunkedBodyKeepsItsPartsEvenInOneRead() {
+        write("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        final List<HttpObject> out = drain();
+        assertThat(out.get(0)).isInstanceOf(HttpRequest.class).isNotInstanceOf(FullHttpRequest.class);
+        assertThat(out.get(out.size() - 1)).isInstanceOf(LastHttpContent.class);
+        release(out);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
     void obsTextIsAllowedInValuesOnly() {
         write("GET / HTTP/1.1\r\nHost: a\r\nX-Latin: caf\u00e9\r\n\r\n");
         final List<HttpObject> out = drain();
         assertThat(out.get(0).decoderResult().isSuccess()).isTrue();
         assertThat(((HttpRequest) out.get(0)).headers().get("X-Latin")).isEqualTo("caf\u00e9");
-        assertThat(out.get(1)).isInstanceOf(HttpContent.class);
+        assertThat(out.get(0)).isInstanceOf(HttpContent.class);
         release(out);
         channel.finishAndReleaseAll();
         assertFailure("GET /caf\u00e9 HTTP/1.1\r\nHost: a\r\n\r\n", IllegalArgumentException.class);
