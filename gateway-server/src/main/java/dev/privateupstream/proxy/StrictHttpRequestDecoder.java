@@ -2,6 +2,7 @@ package dev.privateupstream.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ByteProcessor;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -262,66 +263,75 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
      * Scans the head from the reader index, resuming where the previous call stopped (offsets are kept
      * relative to the reader index, which does not move until the head is complete). Leading empty lines
      * before the request line are allowed (RFC 9112 §2.2) and left to Netty to skip.
+     *
+     * <p>Runs of ordinary bytes are skipped with {@link ByteBuf#forEachByte}, which checks bounds once per
+     * run instead of once per byte; the scan stops at a CR, LF or control byte, and never runs past the
+     * size limit of the line it is in.
      */
     private HeadScan scanHead(ByteBuf in) {
         final int base = in.readerIndex();
         final int end = in.writerIndex();
         int i = base + scanPos;
         while (i < end) {
-            final byte b = in.getByte(i);
-            if (b == '\r') {
-                if (i + 1 >= end) {
-                    break; // wait for the LF
+            final int lineFrom = base + lineStart;
+            // Bytes this line may still take before it is too long: one more is read to tell.
+            final long room = line == 0 ? MAX_REQUEST_LINE - (i - lineFrom)
+                    : (long) maxHeaderBytes - headerBytes - (i - lineFrom);
+            final int limit = (int) Math.min(end, i + Math.max(0, room) + 1);
+            final int stop = i < limit ? in.forEachByte(i, limit - i, STOP_AT_CONTROL) : i;
+            if (stop < 0) {
+                i = limit;
+                if (i - lineFrom > (line == 0 ? MAX_REQUEST_LINE : maxHeaderBytes - headerBytes)) {
+                    return line == 0 ? HeadScan.LINE_TOO_LONG : HeadScan.HEADERS_TOO_LARGE;
                 }
-                if (in.getByte(i + 1) != '\n') {
-                    return HeadScan.BARE_CR;
-                }
-                final int from = base + lineStart;
-                final int lineLength = i - from;
-                if (line == 0 && lineLength == 0) {
-                    // an empty line before the request line
-                } else if (line == 0) {
-                    final HeadScan r = checkRequestLine(in, from, i);
-                    if (r != HeadScan.OK) {
-                        return r;
-                    }
-                    line++;
-                } else if (lineLength == 0) {
-                    resetScan();
-                    return HeadScan.OK;
-                } else {
-                    headerBytes += lineLength + 2;
-                    if (headerBytes > maxHeaderBytes) {
-                        return HeadScan.HEADERS_TOO_LARGE;
-                    }
-                    final HeadScan r = checkHeaderLine(in, from, i);
-                    if (r != HeadScan.OK) {
-                        return r;
-                    }
-                    line++;
-                }
-                i += 2;
-                lineStart = i - base;
-                continue;
+                continue; // i == end: wait for more
             }
+            i = stop;
+            final byte b = in.getByte(i);
             if (b == '\n') {
                 return HeadScan.BARE_LF;
             }
-            if ((b >= 0 && b < 0x20 && b != '\t') || b == 0x7f) {
+            if (b != '\r') {
                 return HeadScan.CONTROL_CHARACTER;
             }
-            i++;
-            final int lineLength = i - (base + lineStart);
-            if (line == 0 && lineLength > MAX_REQUEST_LINE) {
-                return HeadScan.LINE_TOO_LONG;
+            if (i + 1 >= end) {
+                break; // wait for the LF
             }
-            if (line > 0 && headerBytes + lineLength > maxHeaderBytes) {
-                return HeadScan.HEADERS_TOO_LARGE;
+            if (in.getByte(i + 1) != '\n') {
+                return HeadScan.BARE_CR;
             }
+            final int lineLength = i - lineFrom;
+            if (line == 0 && lineLength == 0) {
+                // an empty line before the request line
+            } else if (line == 0) {
+                final HeadScan r = checkRequestLine(in, lineFrom, i);
+                if (r != HeadScan.OK) {
+                    return r;
+                }
+                line++;
+            } else if (lineLength == 0) {
+                resetScan();
+                return HeadScan.OK;
+            } else {
+                headerBytes += lineLength + 2;
+                if (headerBytes > maxHeaderBytes) {
+                    return HeadScan.HEADERS_TOO_LARGE;
+                }
+                final HeadScan r = checkHeaderLine(in, lineFrom, i);
+                if (r != HeadScan.OK) {
+                    return r;
+                }
+                line++;
+            }
+            i += 2;
+            lineStart = i - base;
         }
         scanPos = i - base;
         return HeadScan.INCOMPLETE;
     }
+
+    /** Stops at CR, LF and every other control byte but tab. */
+    private static final ByteProcessor STOP_AT_CONTROL = b -> (b >= 0x20 || b == '\t' || b < 0) && b != 0x7f;
 
     private void resetScan() {
         scanPos = 0;
@@ -330,21 +340,22 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
         headerBytes = 0;
     }
 
+    /** Exactly three non-empty parts of visible ASCII separated by single spaces. */
     private static HeadScan checkRequestLine(ByteBuf in, int from, int to) {
         int spaces = 0;
-        for (int i = from; i < to; i++) {
-            final byte b = in.getByte(i);
-            if (b == ' ') {
-                if (i == from || in.getByte(i - 1) == ' ') {
-                    return HeadScan.BAD_REQUEST_LINE;
-                }
-                spaces++;
-            } else if (b < 0x21 || b > 0x7e) {
-                // Targets are ASCII (RFC 3986); tabs, obs-text and raw UTF-8 have no place here.
+        int i = from;
+        while (true) {
+            final int stop = in.forEachByte(i, to - i, VISIBLE_ASCII);
+            if (stop < 0) {
+                return spaces == 2 ? HeadScan.OK : HeadScan.BAD_REQUEST_LINE;
+            }
+            // Targets are ASCII (RFC 3986); tabs, obs-text and raw UTF-8 have no place here, nor do empty
+            // parts (a leading, doubled or trailing space).
+            if (in.getByte(stop) != ' ' || stop == i || ++spaces > 2 || stop + 1 == to) {
                 return HeadScan.BAD_REQUEST_LINE;
             }
+            i = stop + 1;
         }
-        return spaces == 2 && in.getByte(to - 1) != ' ' ? HeadScan.OK : HeadScan.BAD_REQUEST_LINE;
     }
 
     private static HeadScan checkHeaderLine(ByteBuf in, int from, int to) {
@@ -352,29 +363,26 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
         if (first == ' ' || first == '\t') {
             return HeadScan.OBSOLETE_FOLDING;
         }
-        for (int i = from; i < to; i++) {
-            final byte b = in.getByte(i);
-            if (b == ':') {
-                return i == from ? HeadScan.BAD_HEADER_NAME : HeadScan.OK;
-            }
-            if (!isTokenChar(b)) {
-                return HeadScan.BAD_HEADER_NAME;
-            }
-        }
-        return HeadScan.BAD_HEADER_NAME;
+        final int stop = in.forEachByte(from, to - from, TOKEN_CHAR);
+        return stop > from && in.getByte(stop) == ':' ? HeadScan.OK : HeadScan.BAD_HEADER_NAME;
     }
 
-    /** RFC 9110 tchar. */
-    private static boolean isTokenChar(byte b) {
-        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) {
-            return true;
+    private static final ByteProcessor VISIBLE_ASCII = b -> b > 0x20 && b < 0x7f;
+
+    /** RFC 9110 tchar, by table. */
+    private static final boolean[] TOKEN = new boolean[128];
+    private static final ByteProcessor TOKEN_CHAR = b -> b >= 0 && TOKEN[b];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
         }
-        switch (b) {
-            case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-            case '.': case '^': case '_': case '`': case '|': case '~':
-                return true;
-            default:
-                return false;
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
         }
     }
 }

@@ -9,7 +9,6 @@ import dev.privateupstream.proxy.ProxyError;
 import dev.privateupstream.proxy.ProxyExchange;
 import dev.privateupstream.proxy.RequestAbortedEvent;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -207,17 +206,10 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void writeToBackend(HttpObject msg) {
-        final Channel target = backend;
-        if (msg instanceof LastHttpContent) {
-            // Nothing more to read for this request; a failed write closes the backend, and
-            // backendClosed() decides what the client sees.
-            target.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-            return;
-        }
-        // A failed write reaches the backend's exceptionCaught, which closes it; backendClosed() then
-        // decides what the client sees. More of the body is read once the flush leaves the backend
-        // writable (readMoreBody), or when it becomes writable again.
-        target.write(msg, target.voidPromise());
+        // No promise to complete: a failed write reaches the backend's exceptionCaught, which closes it,
+        // and backendClosed() then decides what the client sees. More of a body is read once the flush
+        // leaves the backend writable (readMoreBody), or when it becomes writable again.
+        backend.write(msg, backend.voidPromise());
     }
 
     void backendWritabilityChanged(Channel channel) {

@@ -119,6 +119,32 @@ class StrictHttpRequestDecoderTest {
         assertFailure("GET / HTTP/1.1\r\nX: " + "b".repeat(2000), TooLongHttpHeaderException.class);
     }
 
+    @Test
+    void aHeadArrivingOneByteAtATimeIsScannedOnce() {
+        final String head = "POST /a HTTP/1.1\r\nHost: a\r\nX-Latin: caf\u00e9\r\nContent-Length: 2\r\n\r\nok";
+        for (char c : head.toCharArray()) {
+            write(String.valueOf(c));
+        }
+        final List<HttpObject> out = drain();
+        assertThat(out.get(0).decoderResult().isSuccess()).isTrue();
+        assertThat(((HttpRequest) out.get(0)).headers().get("X-Latin")).isEqualTo("caf\u00e9");
+        assertThat(out.get(out.size() - 1)).isInstanceOf(LastHttpContent.class);
+        release(out);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aHeaderBlockOfExactlyTheLimitPassesAndOneByteMoreDoesNot() {
+        // 1024 bytes of header lines, CRLFs included: "Host: a\r\n" (9) + "X: " + value + "\r\n".
+        final String exact = "b".repeat(1024 - 9 - 5);
+        write("GET / HTTP/1.1\r\nHost: a\r\nX: " + exact + "\r\n\r\n");
+        final List<HttpObject> out = drain();
+        assertThat(out.get(0).decoderResult().isSuccess()).isTrue();
+        release(out);
+        channel.finishAndReleaseAll();
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nX: " + exact + "b\r\n\r\n", TooLongHttpHeaderException.class);
+    }
+
     private static void assertFailure(String head, Class<? extends Throwable> cause) {
         final EmbeddedChannel ch = new EmbeddedChannel(new StrictHttpRequestDecoder(1024, 65536));
         ch.writeInbound(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
