@@ -113,12 +113,50 @@ public final class PrefixTable<V> {
     /** The value of the longest prefix containing the address, or {@code null}. */
     public V lookup(IpAddress address) {
         requireNonNull(address, "address");
-        return address.isV4() ? lookupV4(address.v4Bits()) : lookupV6(address.high(), address.low());
+        return valueAt(slotOf(address));
+    }
+
+    /**
+     * The slot of the longest prefix containing the address, or {@code -1} when none does. Slots are
+     * numbered from 0 to {@link #slots()}, fixed for this table: a caller that keeps its own data per
+     * slot (in one flat array) reaches it straight from the lookup, without loading the value first.
+     */
+    public int slotOf(IpAddress address) {
+        if (address.isV4()) {
+            return bestV4(address.v4Bits());
+        }
+        final long high = address.high();
+        final long low = address.low();
+        if (IpAddress.isMapped(high, low)) {
+            return bestV4((int) low);
+        }
+        final int best = bestV6(high, low);
+        return best < 0 ? best : v4Values.length + best;
+    }
+
+    /** The number of slots: every slot below it is a prefix's or holds no value. */
+    public int slots() {
+        return v4Values.length + v6Values.length;
+    }
+
+    /** The value in {@code slot}, {@code null} for a slot without one or for {@code -1} (no match). */
+    @SuppressWarnings("unchecked")
+    public V valueAt(int slot) {
+        if (slot < 0) {
+            return null;
+        }
+        return (V) (slot < v4Values.length ? v4Values[slot] : v6Values[slot - v4Values.length]);
     }
 
     /** The value of the longest IPv4 prefix containing the address {@code bits}, or {@code null}. */
     @SuppressWarnings("unchecked")
     public V lookupV4(int bits) {
+        final int best = bestV4(bits);
+        return best < 0 ? null : (V) v4Values[best];
+    }
+
+    /** The node of the longest IPv4 prefix containing {@code bits}, or {@code -1}. */
+    private int bestV4(int bits) {
         long root = v4Roots[bits >>> v4RootShift];
         int node = (int) (root >> 32);
         if (node < NONE) {
@@ -140,7 +178,7 @@ public final class PrefixTable<V> {
             // A /32 node has no children, so the bit read for length 32 (shift wraps to 31) is moot.
             node = nodes[base + 2 + (bits >>> 31 - length & 1)];
         }
-        return best < 0 ? null : (V) v4Values[best];
+        return best;
     }
 
     /**
@@ -152,6 +190,12 @@ public final class PrefixTable<V> {
         if (IpAddress.isMapped(high, low)) {
             return lookupV4((int) low);
         }
+        final int best = bestV6(high, low);
+        return best < 0 ? null : (V) v6Values[best];
+    }
+
+    /** The node of the longest IPv6 prefix containing the (not IPv4-mapped) address, or {@code -1}. */
+    private int bestV6(long high, long low) {
         long root = v6Roots[(int) (high >>> v6RootShift)];
         int node = (int) (root >> 32);
         if (node < NONE) {
@@ -174,7 +218,7 @@ public final class PrefixTable<V> {
             final long children = nodes[base + 3];
             node = (bit & 1) == 0 ? (int) (children >> 32) : (int) children;
         }
-        return best < 0 ? null : (V) v6Values[best];
+        return best;
     }
 
     /** The number of prefixes. */

@@ -35,6 +35,13 @@ public final class PolicySnapshot {
     private final List<Route> routeList;
     /** By longest prefix: the {@link RuleDecisions#outcomes} of each rule, so one object holds the answer. */
     private final PrefixTable<Decision[]> byAddress;
+    /**
+     * The same outcomes laid out flat, {@link #stride} per table slot: the decision is one load away from
+     * the lookup instead of two (the slot's array, then its element), which at 100,000 prefixes is a
+     * cache miss less per call.
+     */
+    private final Decision[] outcomesBySlot;
+    private final int stride;
     private final Map<LinkId, RuleDecisions> byLinkId;
     private final Map<String, SharedPrivateEndpoint> endpointsByName;
     private final SignatureVerifier signatureVerifier;
@@ -65,6 +72,14 @@ public final class PolicySnapshot {
             }
         }
         byAddress = table.build();
+        stride = routes.length + 1;
+        outcomesBySlot = new Decision[byAddress.slots() * stride];
+        for (int slot = 0; slot < byAddress.slots(); slot++) {
+            final Decision[] outcomes = byAddress.valueAt(slot);
+            if (outcomes != null) {
+                System.arraycopy(outcomes, 0, outcomesBySlot, slot * stride, stride);
+            }
+        }
     }
 
     /**
@@ -93,21 +108,26 @@ public final class PolicySnapshot {
         }
         // Rule 2: the longest prefix; an endpoint that declares a link id must be reached by it, which its
         // outcomes say whatever the route.
-        final Decision[] outcomes = byAddress.lookup(caller);
-        if (outcomes == null) {
+        final int slot = byAddress.slotOf(caller);
+        if (slot < 0) {
             return caller.addressClass().isPrivate() ? UNKNOWN_PRIVATE_ENDPOINT : PUBLIC_NETWORK;
         }
-        return route(outcomes, facts);
+        return outcomesBySlot[slot * stride + routeIndex(facts)];
     }
 
     /** The outcome for the first route that serves the call, or the last one, {@code no-route}. */
     private Decision route(Decision[] outcomes, CallFacts facts) {
+        return outcomes[routeIndex(facts)];
+    }
+
+    /** The index of the first route that serves the call, or the number of routes ({@code no-route}). */
+    private int routeIndex(CallFacts facts) {
         for (Route route : routes) {
             if (route.matches(facts)) {
-                return outcomes[route.index()];
+                return route.index();
             }
         }
-        return outcomes[routes.length];
+        return routes.length;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -204,6 +205,33 @@ class PrefixTableTest {
             assertThat(table.lookup(address)).as("seed %d, address %s", seed, address)
                                              .isEqualTo(bruteForce(prefixes, address));
         }
+    }
+
+    @Test
+    void eachPrefixHasItsOwnSlotWhichHoldsItsValue() {
+        final Random random = new Random(33L);
+        final Map<IpPrefix, Integer> prefixes = new LinkedHashMap<>();
+        while (prefixes.size() < 2000) {
+            final long[] bits = randomV6(random);
+            prefixes.putIfAbsent(random.nextBoolean() ? v4Prefix(random.nextInt(), randomLength(random, 32))
+                    : v6Prefix(bits[0], bits[1], randomLength(random, 128)), prefixes.size());
+        }
+        final PrefixTable<Integer> table = build(prefixes);
+        final Map<Integer, Integer> slotOfValue = new HashMap<>();
+        for (Map.Entry<IpPrefix, Integer> e : prefixes.entrySet()) {
+            final int slot = table.slotOf(e.getKey().network());
+            assertThat(slot).as("%s", e.getKey()).isBetween(0, table.slots() - 1);
+            // The network address's longest match may be a longer prefix at the same address.
+            final Integer value = table.valueAt(slot);
+            assertThat(value).isEqualTo(table.lookup(e.getKey().network()));
+            slotOfValue.put(value, slot);
+        }
+        // Distinct values, distinct slots.
+        assertThat(new HashSet<>(slotOfValue.values())).hasSameSizeAs(slotOfValue.keySet());
+        assertThat(table.slotOf(IpAddress.parse("::ffff:" + "1.2.3.4")))
+                .isEqualTo(table.slotOf(IpAddress.parse("1.2.3.4")));
+        assertThat(table.valueAt(-1)).isNull();
+        assertThat(PrefixTable.<Integer>builder().build().slotOf(IpAddress.parse("10.0.0.1"))).isEqualTo(-1);
     }
 
     @Test
