@@ -81,6 +81,11 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
      * as one message, through the client pipeline once and out in one buffer.
      */
     private HttpResponse heldHead;
+    /**
+     * Netty's decoder follows every interim (1xx) response head with an empty last content: that one
+     * ends the interim response, not the exchange, and is dropped with it.
+     */
+    private boolean interimEndExpected;
 
     public UpstreamRelayHandler(UpstreamPools pools, GatewayMetrics metrics, long responseTimeoutNanos) {
         this.pools = requireNonNull(pools, "pools");
@@ -109,6 +114,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         requestSent = false;
         responseStarted = false;
         backendKeepAlive = false;
+        interimEndExpected = false;
         pending.add(request);
         final UpstreamConfig upstream = exchange.decision().route().upstream();
         pool = pools.pool(ctx.channel().eventLoop(), upstream);
@@ -233,10 +239,17 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         if (responseStarted) {
             cancelTimer(); // the backend spoke: its silence is timed again from the next read
         }
+        if (interimEndExpected && msg instanceof LastHttpContent) {
+            interimEndExpected = false;
+            ReferenceCountUtil.release(msg); // the end of an interim response: the final one is still to come
+            return;
+        }
         if (msg instanceof HttpResponse) {
             final HttpResponse response = (HttpResponse) msg;
             if (GatewayResponses.isInformational(response)) {
-                ReferenceCountUtil.release(msg); // interim: the client got its 100 from us already
+                // Interim (100 Continue, 103 Early Hints): the client got its 100 from us already.
+                ReferenceCountUtil.release(msg);
+                interimEndExpected = true;
                 channel.read();
                 return;
             }

@@ -110,6 +110,28 @@ class BackendFaultIT {
     }
 
     @Test
+    void interimResponsesFromTheBackendAreDroppedAndTheFinalOneIsRelayed() throws Exception {
+        start(c -> {
+            for (int i = 0; i < 2; i++) {
+                c.readRequest();
+                // In one write and in parts: the interim answers must not end the exchange either way.
+                c.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+                if (i == 1) {
+                    Thread.sleep(50);
+                }
+                ok(c, "");
+            }
+        });
+        try (RawClient client = client()) {
+            for (int i = 0; i < 2; i++) {
+                final Response response = client.send(REQUEST).read();
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.bodyText()).isEqualTo("ok");
+            }
+        }
+    }
+
+    @Test
     void aBackendThatClosesBeforeTheHeadIs502() throws Exception {
         start(c -> c.readRequest()); // read, then close without a word
         try (RawClient client = client()) {
