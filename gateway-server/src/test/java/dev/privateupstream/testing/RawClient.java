@@ -64,16 +64,9 @@ public final class RawClient implements AutoCloseable {
 
     /** Reads one response; throws {@link java.io.EOFException} when the server closed first. */
     public Response read() throws IOException {
-        final String statusLine = line();
-        final String[] parts = statusLine.split(" ", 3);
-        final int status = Integer.parseInt(parts[1]);
-        final List<String[]> headers = new ArrayList<>();
-        String line;
-        while (!(line = line()).isEmpty()) {
-            final int colon = line.indexOf(':');
-            headers.add(new String[] {line.substring(0, colon).trim(), line.substring(colon + 1).trim()});
-        }
-        final Response head = new Response(status, headers, new byte[0]);
+        final Response head = readHead();
+        final int status = head.status();
+        final List<String[]> headers = head.headers();
         final ByteArrayOutputStream body = new ByteArrayOutputStream();
         final String length = head.header("Content-Length");
         final String coding = head.header("Transfer-Encoding");
@@ -103,6 +96,23 @@ public final class RawClient implements AutoCloseable {
             body.write(in.readAllBytes());
         }
         return new Response(status, headers, body.toByteArray());
+    }
+
+    /**
+     * Reads a response's status line and headers only: the whole answer to a {@code HEAD}, whose
+     * {@code Content-Length} announces a body that is not sent.
+     */
+    public Response readHead() throws IOException {
+        final String statusLine = line();
+        final String[] parts = statusLine.split(" ", 3);
+        final int status = Integer.parseInt(parts[1]);
+        final List<String[]> headers = new ArrayList<>();
+        String line;
+        while (!(line = line()).isEmpty()) {
+            final int colon = line.indexOf(':');
+            headers.add(new String[] {line.substring(0, colon).trim(), line.substring(colon + 1).trim()});
+        }
+        return new Response(status, headers, new byte[0]);
     }
 
     /** Whether the server closed the connection (end of stream within the timeout). */

@@ -1,0 +1,135 @@
+package dev.privateupstream.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.privateupstream.testing.FaultyBackend;
+import dev.privateupstream.testing.FaultyBackend.Connection;
+import dev.privateupstream.testing.RawClient;
+import dev.privateupstream.testing.RawClient.Response;
+import dev.privateupstream.testing.TestGateway;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Responses of every framing reach the client framed right, on one keep-alive connection: a response
+ * whose head and body come in one backend read goes on as one message, one whose body comes later in
+ * parts, and the bodiless ones (HEAD, 204, 304) without a body. Each exchange is followed by another on
+ * the same client connection, which would break if a body byte were missing or left over.
+ */
+class ResponseFramingIT {
+    private static final String HOST = "Host: func-a.example\r\n";
+
+    @TempDir
+    Path dir;
+
+    /** A scripted backend, the gateway in front of it and a client: closed together. */
+    private record Rig(FaultyBackend backend, TestGateway gateway, RawClient client) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            try (backend; gateway; client) {
+                // closes all three, the client first
+            }
+        }
+    }
+
+    private Rig start(FaultyBackend.Behaviour behaviour) throws Exception {
+        final FaultyBackend backend = FaultyBackend.start(behaviour);
+        final TestGateway gateway = TestGateway.start(dir, TestGateway.gatewayYaml(TestGateway.upstream("func-a",
+                TestGateway.RESOURCE, backend.url(), "") + TestGateway.upstream("func-b", TestGateway.OTHER_RESOURCE,
+                backend.url(), "    hosts: [ func-b.example ]\n"), ""), TestGateway.STANDARD_ENDPOINTS);
+        return new Rig(backend, gateway, new RawClient("127.0.0.10", gateway.port()).timeout(10_000));
+    }
+
+    /** The backend answers a connection's first request with {@code first}, its second with {@code ok}. */
+    private static void answerThenOk(Connection c, String first) throws IOException {
+        c.readRequest();
+        c.write(first);
+        c.readRequest();
+        c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }
+
+    private static void assertNextIsOk(RawClient client) throws IOException {
+        final Response next = client.send("GET /next HTTP/1.1\r\n" + HOST + "\r\n").read();
+        assertThat(next.status()).isEqualTo(200);
+        assertThat(next.bodyText()).isEqualTo("ok");
+    }
+
+    @Test
+    void headAndBodyInOneBackendWrite() throws Exception {
+        try (Rig rig = start(c -> answerThenOk(c,
+                "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello"))) {
+            final RawClient client = rig.client();
+            final Response response = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            assertThat(response.status()).isEqualTo(201);
+            assertThat(response.bodyText()).isEqualTo("hello");
+            assertThat(response.header("Content-Length")).isEqualTo("5");
+            assertThat(response.header("Connection")).isNull(); // hop-by-hop: not passed on
+            assertNextIsOk(client);
+        }
+    }
+
+    @Test
+    void headFirstThenTheBodyInParts() throws Exception {
+        try (Rig rig = start(c -> {
+            c.readRequest();
+            c.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
+            Thread.sleep(50);
+            c.write("hello");
+            Thread.sleep(50);
+            c.write("world");
+            c.readRequest();
+            c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        })) {
+            final RawClient client = rig.client();
+            final Response response = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            assertThat(response.bodyText()).isEqualTo("helloworld");
+            assertNextIsOk(client);
+        }
+    }
+
+    @Test
+    void aChunkedBodyInOneWriteStaysChunked() throws Exception {
+        try (Rig rig = start(c -> answerThenOk(c,
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"))) {
+            final RawClient client = rig.client();
+            final Response response = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            assertThat(response.header("Transfer-Encoding")).isEqualTo("chunked");
+            assertThat(response.bodyText()).isEqualTo("helloworld");
+            assertNextIsOk(client);
+        }
+    }
+
+    @Test
+    void noContentAndNotModifiedCarryNoBody() throws Exception {
+        try (Rig rig = start(c -> {
+            c.readRequest();
+            c.write("HTTP/1.1 204 No Content\r\n\r\n");
+            c.readRequest();
+            c.write("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
+            c.readRequest();
+            c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        })) {
+            final RawClient client = rig.client();
+            assertThat(client.send("POST /a HTTP/1.1\r\n" + HOST + "Content-Length: 1\r\n\r\nx").read().status())
+                    .isEqualTo(204);
+            final Response notModified = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            assertThat(notModified.status()).isEqualTo(304);
+            assertThat(notModified.header("Transfer-Encoding")).isNull();
+            assertNextIsOk(client);
+        }
+    }
+
+    @Test
+    void theAnswerToHeadAnnouncesABodyItDoesNotCarry() throws Exception {
+        try (Rig rig = start(c -> answerThenOk(c,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"))) {
+            final RawClient client = rig.client();
+            final Response head = client.send("HEAD /a HTTP/1.1\r\n" + HOST + "\r\n").readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Content-Length")).isEqualTo("5");
+            assertNextIsOk(client);
+        }
+    }
+}
