@@ -2,7 +2,6 @@ package dev.privateupstream.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.util.ByteProcessor;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -18,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ByteProcessor;
 import java.util.List;
 
 /**
@@ -36,6 +36,9 @@ import java.util.List;
  * <p>After a request's last content the decoder pauses, leaving pipelined bytes in its buffer and reading
  * nothing more from the socket, until {@link #resume(ChannelHandlerContext)} says the response is written.
  * That keeps exchanges in order and bounds what a pipelining client can make the gateway hold.
+ *
+ * <p>A request whose head and {@code Content-Length} body are both buffered goes on as one
+ * {@link FullHttpRequest}; others as a head followed by content parts.
  */
 public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
     /** Longest request line accepted: longer is {@code 414}. */

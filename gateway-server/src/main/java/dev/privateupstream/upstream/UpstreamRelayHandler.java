@@ -264,15 +264,14 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             cancelTimer();
             responseStarted = true;
             backendKeepAlive = HttpUtil.isKeepAlive(response);
-        } else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
+            heldHead = response; // the rest of this read may complete it: see backendReadComplete
+            clientFlushPending = true;
+            return;
+        }
+        if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             backendClosed(channel); // mid-response: the client connection ends
             channel.close();
-            return;
-        }
-        if (msg instanceof HttpResponse) {
-            heldHead = (HttpResponse) msg; // the rest of this read may complete it
-            clientFlushPending = true;
             return;
         }
         final boolean last = msg instanceof LastHttpContent;
@@ -361,6 +360,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             clientFlushPending = false;
             writeHeldHead();
             ctx.flush();
+            // Checked again: a failed flush may have ended the exchange.
             if (channel == backend && responseStarted && ctx.channel().isWritable()) {
                 readResponse(channel);
             }
