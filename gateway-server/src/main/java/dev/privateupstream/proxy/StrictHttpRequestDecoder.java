@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ByteProcessor;
 import java.util.List;
 
 /**
@@ -280,7 +281,7 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
             final long room = line == 0 ? MAX_REQUEST_LINE - (i - lineFrom)
                     : (long) maxHeaderBytes - headerBytes - (i - lineFrom);
             final int limit = (int) Math.min(end, i + Math.max(0, room) + 1);
-            final int stop = i < limit ? in.forEachByte(i, limit - i, HttpCharClasses.FIELD_CHAR) : i;
+            final int stop = i < limit ? in.forEachByte(i, limit - i, STOP_AT_CONTROL) : i;
             if (stop < 0) {
                 i = limit;
                 if (i - lineFrom > (line == 0 ? MAX_REQUEST_LINE : maxHeaderBytes - headerBytes)) {
@@ -332,6 +333,9 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
         return HeadScan.INCOMPLETE;
     }
 
+    /** Stops at CR, LF and every other control byte but tab. */
+    private static final ByteProcessor STOP_AT_CONTROL = b -> (b >= 0x20 || b == '\t' || b < 0) && b != 0x7f;
+
     private void resetScan() {
         scanPos = 0;
         lineStart = 0;
@@ -344,7 +348,7 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
         int spaces = 0;
         int i = from;
         while (true) {
-            final int stop = in.forEachByte(i, to - i, HttpCharClasses.VISIBLE_ASCII);
+            final int stop = in.forEachByte(i, to - i, VISIBLE_ASCII);
             if (stop < 0) {
                 return spaces == 2 ? HeadScan.OK : HeadScan.BAD_REQUEST_LINE;
             }
@@ -362,7 +366,26 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
         if (first == ' ' || first == '\t') {
             return HeadScan.OBSOLETE_FOLDING;
         }
-        final int stop = in.forEachByte(from, to - from, HttpCharClasses.TOKEN_CHAR);
+        final int stop = in.forEachByte(from, to - from, TOKEN_CHAR);
         return stop > from && in.getByte(stop) == ':' ? HeadScan.OK : HeadScan.BAD_HEADER_NAME;
+    }
+
+    private static final ByteProcessor VISIBLE_ASCII = b -> b > 0x20 && b < 0x7f;
+
+    /** RFC 9110 tchar, by table. */
+    private static final boolean[] TOKEN = new boolean[128];
+    private static final ByteProcessor TOKEN_CHAR = b -> b >= 0 && TOKEN[b];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import javax.net.ssl.SSLException;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline of a backend connection: for an {@code https} upstream TLS first (SNI and certificate
- * verification for the URL's host, see {@link UpstreamTls}), then the HTTP/1.1 codec ({@link BackendHttpCodec}), then
+ * verification for the URL's host, see {@link UpstreamTls}), then the HTTP/1.1 client codec, then
  * {@link BackendHandler}.
  *
  * <p>A handshake that fails closes the connection before any request byte leaves (the TLS handler holds
@@ -65,8 +66,9 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
             });
             ch.pipeline().addLast("tls", ssl);
         }
-        BackendHttpCodec.addTo(ch.pipeline(), MAX_STATUS_LINE, maxResponseHeaderBytes, MAX_CHUNK);
-        ch.pipeline().addLast("backend", new BackendHandler());
+        ch.pipeline()
+                .addLast("codec", new HttpClientCodec(MAX_STATUS_LINE, maxResponseHeaderBytes, MAX_CHUNK))
+                .addLast("backend", new BackendHandler());
     }
 
     /**
