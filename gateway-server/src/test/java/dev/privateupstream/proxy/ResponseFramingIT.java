@@ -50,8 +50,12 @@ class ResponseFramingIT {
         c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     }
 
+    private static Response get(RawClient client, String target) throws IOException {
+        return client.send("GET " + target + " HTTP/1.1\r\n" + HOST + "\r\n").read();
+    }
+
     private static void assertNextIsOk(RawClient client) throws IOException {
-        final Response next = client.send("GET /next HTTP/1.1\r\n" + HOST + "\r\n").read();
+        final Response next = get(client, "/next");
         assertThat(next.status()).isEqualTo(200);
         assertThat(next.bodyText()).isEqualTo("ok");
     }
@@ -61,7 +65,7 @@ class ResponseFramingIT {
         try (Rig rig = start(c -> answerThenOk(c,
                 "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello"))) {
             final RawClient client = rig.client();
-            final Response response = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            final Response response = get(client, "/a");
             assertThat(response.status()).isEqualTo(201);
             assertThat(response.bodyText()).isEqualTo("hello");
             assertThat(response.header("Content-Length")).isEqualTo("5");
@@ -83,7 +87,7 @@ class ResponseFramingIT {
             c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         })) {
             final RawClient client = rig.client();
-            final Response response = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            final Response response = get(client, "/a");
             assertThat(response.bodyText()).isEqualTo("helloworld");
             assertNextIsOk(client);
         }
@@ -94,7 +98,7 @@ class ResponseFramingIT {
         try (Rig rig = start(c -> answerThenOk(c,
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"))) {
             final RawClient client = rig.client();
-            final Response response = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            final Response response = get(client, "/a");
             assertThat(response.header("Transfer-Encoding")).isEqualTo("chunked");
             assertThat(response.bodyText()).isEqualTo("helloworld");
             assertNextIsOk(client);
@@ -114,7 +118,7 @@ class ResponseFramingIT {
             final RawClient client = rig.client();
             assertThat(client.send("POST /a HTTP/1.1\r\n" + HOST + "Content-Length: 1\r\n\r\nx").read().status())
                     .isEqualTo(204);
-            final Response notModified = client.send("GET /a HTTP/1.1\r\n" + HOST + "\r\n").read();
+            final Response notModified = get(client, "/a");
             assertThat(notModified.status()).isEqualTo(304);
             assertThat(notModified.header("Transfer-Encoding")).isNull();
             assertNextIsOk(client);
