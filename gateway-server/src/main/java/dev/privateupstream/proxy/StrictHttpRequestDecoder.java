@@ -1,11 +1,15 @@
 package dev.privateupstream.proxy;
 
+import dev.privateupstream.http.HttpChars;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -21,8 +25,8 @@ import io.netty.util.ByteProcessor;
 import java.util.List;
 
 /**
- * Netty's request decoder behind a strict check of each request head's raw bytes, decoding one request at
- * a time.
+ * A strict check of each request head's raw bytes, then the head read by {@link RequestHeadReader} when
+ * it is the common kind and by Netty's request decoder otherwise, one request at a time.
  *
  * <p>Netty unfolds obsolete line folding and tolerates some bytes a proxy must not pass on, because two
  * parsers that disagree on where a request ends are how requests get smuggled. So before Netty sees a
@@ -38,16 +42,25 @@ import java.util.List;
  * That keeps exchanges in order and bounds what a pipelining client can make the gateway hold.
  *
  * <p>A request whose head and {@code Content-Length} body are both buffered goes on as one
- * {@link FullHttpRequest}; others as a head followed by content parts.
+ * {@link FullHttpRequest}; others as a head followed by content parts. Netty's decoder only ever starts at
+ * a request boundary: a request read without it is consumed whole, body included, before the next head.
  */
 public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
     /** Longest request line accepted: longer is {@code 414}. */
     public static final int MAX_REQUEST_LINE = 8192;
 
-    private enum State { HEAD, BODY, PAUSED, FAILED }
+    /** HEAD: scanning a head; BODY: Netty decodes the rest of a request; FIXED_BODY: our own body parts. */
+    private enum State { HEAD, BODY, FIXED_BODY, PAUSED, FAILED }
 
     private final int maxHeaderBytes;
+    private final int maxChunkSize;
+    /** Null when every head goes to Netty's decoder (tests compare the two). */
+    private final RequestHeadReader reader;
     private State state = State.HEAD;
+    /** Body bytes still to come of a request read by {@link #reader}. */
+    private long bodyRemaining;
+    /** Length of the head the last successful scan found, its final CRLF included. */
+    private int headLength;
     // Scan progress through the pending head, relative to the reader index.
     private int scanPos;
     private int lineStart;
@@ -56,6 +69,11 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
     private boolean headEventFired;
 
     public StrictHttpRequestDecoder(int maxHeaderBytes, int maxChunkSize) {
+        this(maxHeaderBytes, maxChunkSize, true);
+    }
+
+    /** With {@code readCommonHeads} false every head goes to Netty's parser (tests compare the two paths). */
+    StrictHttpRequestDecoder(int maxHeaderBytes, int maxChunkSize, boolean readCommonHeads) {
         super(new HttpDecoderConfig()
                 // The scan below is the authority on sizes; Netty's own limits sit just above it.
                 .setMaxInitialLineLength(MAX_REQUEST_LINE + 2)
@@ -70,6 +88,8 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
                 .setStrictLineParsing(true)
                 .setAllowPartialChunks(true));
         this.maxHeaderBytes = maxHeaderBytes;
+        this.maxChunkSize = maxChunkSize;
+        this.reader = readCommonHeads ? new RequestHeadReader() : null;
     }
 
     @Override
@@ -96,12 +116,18 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
                     fail(in, out, result);
                     return;
                 }
-                state = State.BODY;
                 headEventFired = false;
+                if (reader != null && readCommonHead(in, out)) {
+                    return;
+                }
+                state = State.BODY;
                 decodeAndTrack(ctx, in, out);
                 return;
             case BODY:
                 decodeAndTrack(ctx, in, out);
+                return;
+            case FIXED_BODY:
+                readBody(in, out);
                 return;
             default:
                 throw new IllegalStateException("state: " + state);
@@ -136,6 +162,51 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
                 coalesce(out, i);
                 return;
             }
+        }
+    }
+
+    /**
+     * Reads the scanned head with {@link RequestHeadReader} when it is the common kind, and its body when
+     * that is framed by {@code Content-Length}: a body already buffered goes on with the head as one
+     * {@link FullHttpRequest} (up to {@code maxChunkSize}), others as parts of at most that, as Netty's do.
+     * Netty's decoder never sees such a request, and stays at the start of a message for the next one.
+     *
+     * @return false when the head is for Netty's decoder (nothing was consumed)
+     */
+    private boolean readCommonHead(ByteBuf in, List<Object> out) {
+        final byte[] head = new byte[headLength];
+        in.getBytes(in.readerIndex(), head);
+        final HttpRequest request = reader.read(head, headLength);
+        if (request == null) {
+            return false;
+        }
+        in.skipBytes(headLength);
+        final long length = reader.contentLength();
+        if (length <= in.readableBytes() && length <= maxChunkSize) {
+            final ByteBuf body = length == 0 ? Unpooled.EMPTY_BUFFER : in.readRetainedSlice((int) length);
+            out.add(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), body,
+                    request.headers(), EmptyHttpHeaders.INSTANCE));
+            state = State.PAUSED;
+            return true;
+        }
+        out.add(request);
+        bodyRemaining = length;
+        state = State.FIXED_BODY;
+        readBody(in, out);
+        return true;
+    }
+
+    private void readBody(ByteBuf in, List<Object> out) {
+        final int n = (int) Math.min(Math.min(bodyRemaining, in.readableBytes()), maxChunkSize);
+        if (n == 0) {
+            return;
+        }
+        bodyRemaining -= n;
+        if (bodyRemaining == 0) {
+            out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+            state = State.PAUSED;
+        } else {
+            out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
         }
     }
 
@@ -313,6 +384,7 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
                 }
                 line++;
             } else if (lineLength == 0) {
+                headLength = i + 2 - base;
                 resetScan();
                 return HeadScan.OK;
             } else {
@@ -334,7 +406,7 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
     }
 
     /** Stops at CR, LF and every other control byte but tab. */
-    private static final ByteProcessor STOP_AT_CONTROL = b -> (b >= 0x20 || b == '\t' || b < 0) && b != 0x7f;
+    private static final ByteProcessor STOP_AT_CONTROL = HttpChars.FIELD_CONTENT;
 
     private void resetScan() {
         scanPos = 0;
@@ -366,26 +438,9 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
         if (first == ' ' || first == '\t') {
             return HeadScan.OBSOLETE_FOLDING;
         }
-        final int stop = in.forEachByte(from, to - from, TOKEN_CHAR);
+        final int stop = in.forEachByte(from, to - from, HttpChars.TOKEN);
         return stop > from && in.getByte(stop) == ':' ? HeadScan.OK : HeadScan.BAD_HEADER_NAME;
     }
 
     private static final ByteProcessor VISIBLE_ASCII = b -> b > 0x20 && b < 0x7f;
-
-    /** RFC 9110 tchar, by table. */
-    private static final boolean[] TOKEN = new boolean[128];
-    private static final ByteProcessor TOKEN_CHAR = b -> b >= 0 && TOKEN[b];
-
-    static {
-        for (char c = '0'; c <= '9'; c++) {
-            TOKEN[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            TOKEN[c] = true;
-            TOKEN[c - 'a' + 'A'] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TOKEN[c] = true;
-        }
-    }
 }

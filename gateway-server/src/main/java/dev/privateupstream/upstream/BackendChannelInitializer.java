@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import javax.net.ssl.SSLException;
@@ -14,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline of a backend connection: for an {@code https} upstream TLS first (SNI and certificate
- * verification for the URL's host, see {@link UpstreamTls}), then the HTTP/1.1 client codec, then
- * {@link BackendHandler}.
+ * verification for the URL's host, see {@link UpstreamTls}), then the HTTP/1.1 codec
+ * ({@link BackendHttpCodec}), then {@link BackendHandler}.
  *
  * <p>A handshake that fails closes the connection before any request byte leaves (the TLS handler holds
  * writes until the handshake ends), so the relay answers {@code 502 upstream-unreachable} and the failure
@@ -66,9 +65,8 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
             });
             ch.pipeline().addLast("tls", ssl);
         }
-        ch.pipeline()
-                .addLast("codec", new HttpClientCodec(MAX_STATUS_LINE, maxResponseHeaderBytes, MAX_CHUNK))
-                .addLast("backend", new BackendHandler());
+        BackendHttpCodec.addTo(ch.pipeline(), MAX_STATUS_LINE, maxResponseHeaderBytes, MAX_CHUNK);
+        ch.pipeline().addLast("backend", new BackendHandler());
     }
 
     /**

@@ -264,9 +264,12 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             cancelTimer();
             responseStarted = true;
             backendKeepAlive = HttpUtil.isKeepAlive(response);
-            heldHead = response; // the rest of this read may complete it: see backendReadComplete
-            clientFlushPending = true;
-            return;
+            if (!(msg instanceof LastHttpContent)) {
+                heldHead = response; // the rest of this read may complete it: see backendReadComplete
+                clientFlushPending = true;
+                return;
+            }
+            // A whole response, decoded as one message: it ends the exchange below.
         }
         if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
