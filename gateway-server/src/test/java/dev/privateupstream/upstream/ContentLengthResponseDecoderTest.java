@@ -2,6 +2,7 @@ package dev.privateupstream.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -14,6 +15,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import java.util.stream.Stream;
@@ -184,6 +186,21 @@ class ContentLengthResponseDecoderTest {
     void decodesAsNettyAloneDoes(String response, int piece) {
         final byte[] bytes = response.getBytes(StandardCharsets.ISO_8859_1);
         assertThat(decodeThrough(true, bytes, piece)).isEqualTo(decodeThrough(false, bytes, piece));
+    }
+
+    /** Whatever a backend sends, in whatever pieces. Input: one byte for the piece size, then the bytes. */
+    @FuzzTest(maxDuration = "10m")
+    void bothWaysAgree(byte[] input) {
+        if (input.length < 1) {
+            return;
+        }
+        final byte[] bytes = Arrays.copyOfRange(input, 1, input.length);
+        final int piece = 1 + (input[0] & 0xff);
+        final List<String> withFastPath = decodeThrough(true, bytes, piece);
+        final List<String> nettyAlone = decodeThrough(false, bytes, piece);
+        if (!withFastPath.equals(nettyAlone)) {
+            throw new AssertionError("with: " + withFastPath + "\nnetty: " + nettyAlone);
+        }
     }
 
     /** The messages Netty's decoder, with or without this one in front, makes of {@code bytes}, rendered. */
