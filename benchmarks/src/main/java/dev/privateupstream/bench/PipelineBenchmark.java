@@ -6,6 +6,7 @@ import dev.privateupstream.proxy.ProxyChannelInitializer;
 import dev.privateupstream.reload.PolicyRef;
 import dev.privateupstream.tls.ServerTls;
 import dev.privateupstream.transport.Transport;
+import dev.privateupstream.upstream.BackendHttpCodec;
 import dev.privateupstream.upstream.UpstreamPools;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -179,7 +179,7 @@ public class PipelineBenchmark {
      * relay would send and decodes what the backend answers.
      */
     private static final class BackendStandIn extends ChannelInboundHandlerAdapter {
-        private final EmbeddedChannel codec = new EmbeddedChannel(new HttpClientCodec());
+        private final EmbeddedChannel codec = new EmbeddedChannel();
         private final ByteBuf response;
         long forwardedBytes;
         boolean capture;
@@ -187,6 +187,7 @@ public class PipelineBenchmark {
 
         BackendStandIn(ByteBuf response) {
             this.response = response;
+            BackendHttpCodec.addTo(codec.pipeline(), 8192, 16384, 65536);
         }
 
         @Override

@@ -16,12 +16,12 @@ import io.netty.handler.codec.http.HttpStatusClass;
  * connection, so the method of the last request sent says how the next response is framed (the answer to
  * {@code HEAD} has no body whatever its headers say).
  */
-final class BackendHttpCodec {
+public final class BackendHttpCodec {
     private BackendHttpCodec() {
     }
 
-    /** Adds the codec's three handlers at the end of {@code pipeline}. */
-    static void addTo(ChannelPipeline pipeline, int maxStatusLine, int maxHeaderBytes, int maxChunk) {
+    /** Adds the codec's three handlers at the end of {@code pipeline} (the benchmarks use it too). */
+    public static void addTo(ChannelPipeline pipeline, int maxStatusLine, int maxHeaderBytes, int maxChunk) {
         final MethodRecordingEncoder encoder = new MethodRecordingEncoder();
         pipeline.addLast("response-fast", new ContentLengthResponseDecoder(maxHeaderBytes, maxChunk, encoder::method))
                 .addLast("response-decoder", new ResponseDecoder(maxStatusLine, maxHeaderBytes, maxChunk, encoder))

@@ -36,8 +36,7 @@ import java.util.function.Supplier;
  */
 final class ContentLengthResponseDecoder extends ByteToMessageDecoder {
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
-    private static final byte[] HTTP_1_1 = HeaderFields.bytes("HTTP/1.1");
-    private static final byte[] HTTP_1_0 = HeaderFields.bytes("HTTP/1.0");
+    private static final byte[] HTTP_1_X = HeaderFields.bytes("HTTP/1.");
 
     private final int maxHeadBytes;
     private final int maxChunk;
@@ -126,90 +125,102 @@ final class ContentLengthResponseDecoder extends ByteToMessageDecoder {
 
     /**
      * The index just past the head's final CRLF CRLF; {@link #INCOMPLETE} while it may still come;
-     * {@link #UNUSUAL} when the head is longer than allowed or has a bare LF (Netty decides then).
+     * {@link #UNUSUAL} as soon as a complete line is not plain (Netty then judges it at the moment it
+     * would have on its own), or the head is longer than allowed.
      */
     private int findHeadEnd(ByteBuf in) {
         final int start = in.readerIndex();
         final int limit = Math.min(in.writerIndex(), start + maxHeadBytes);
-        int i = start;
-        while (i < limit) {
-            final int lf = in.indexOf(i, limit, (byte) '\n');
+        int line = start;
+        while (line < limit) {
+            final int lf = in.indexOf(line, limit, (byte) '\n');
             if (lf < 0) {
                 break;
             }
-            if (lf == start || in.getByte(lf - 1) != '\r') {
+            final int cr = lf - 1;
+            if (lf == line || in.getByte(cr) != '\r') {
+                return UNUSUAL; // a bare LF
+            }
+            if (cr == line) {
+                return line == start ? UNUSUAL : lf + 1; // the empty line; leading ones are Netty's
+            }
+            if (!(line == start ? plainStatusLine(in, line, cr) : plainHeaderLine(in, line, cr))) {
                 return UNUSUAL;
             }
-            if (lf - start >= 3 && in.getByte(lf - 2) == '\n') {
-                return lf + 1;
-            }
-            i = lf + 1;
+            line = lf + 1;
         }
         return in.writerIndex() - start >= maxHeadBytes ? UNUSUAL : INCOMPLETE;
+    }
+
+    /** {@code HTTP/1.x SP 3DIGIT [SP reason]}, the reason without control bytes or blanks at its ends. */
+    private static boolean plainStatusLine(ByteBuf in, int from, int to) {
+        if (to - from < 12 || in.getByte(from + 8) != ' ' || !startsWith(in, from, HTTP_1_X)) {
+            return false;
+        }
+        final byte minor = in.getByte(from + 7);
+        for (int i = from + 9; i < from + 12; i++) {
+            final byte b = in.getByte(i);
+            if (b < '0' || b > '9') {
+                return false;
+            }
+        }
+        if (minor != '0' && minor != '1' || to - from > 12 && in.getByte(from + 12) != ' ') {
+            return false;
+        }
+        final int reason = from + 13;
+        return to <= reason || !HttpChars.isBlank(in.getByte(reason)) && !HttpChars.isBlank(in.getByte(to - 1))
+                && in.forEachByte(reason, to - reason, HttpChars.FIELD_CONTENT) < 0;
+    }
+
+    /** A token name directly followed by its colon, and a value without control bytes. */
+    private static boolean plainHeaderLine(ByteBuf in, int from, int to) {
+        final int colon = in.forEachByte(from, to - from, HttpChars.TOKEN);
+        return colon > from && in.getByte(colon) == ':'
+                && (colon + 1 == to || in.forEachByte(colon + 1, to - colon - 1, HttpChars.FIELD_CONTENT) < 0);
     }
 
     private record Head(HttpVersion version, HttpResponseStatus status, HttpHeaders headers, long length) {
     }
 
-    /** The head in {@code [from, end)}, or {@code null} when this decoder leaves it to Netty's. */
+    /**
+     * The head in {@code [from, end)}, whose lines {@link #findHeadEnd} found plain, or {@code null} when
+     * this decoder leaves it to Netty's.
+     */
     private Head parse(ByteBuf in, int from, int end) {
         final byte[] head = new byte[end - from];
         in.getBytes(from, head);
-        // Status line: HTTP/1.x SP 3DIGIT SP [reason] CRLF, as RFC 9112 §4 writes it.
-        int lineEnd = 0;
-        while (head[lineEnd] != '\r' && head[lineEnd] != '\n') {
+        int lineEnd = 12;
+        while (head[lineEnd] != '\r') {
             lineEnd++;
         }
-        if (lineEnd < 12 || head[lineEnd] != '\r' || head[8] != ' ' || lineEnd > 12 && head[12] != ' ') {
-            return null; // also a status line without the space before an empty reason: Netty's
-        }
-        final HttpVersion version;
-        if (HeaderFields.startsWith(head, 0, HTTP_1_1)) {
-            version = HttpVersion.HTTP_1_1;
-        } else if (HeaderFields.startsWith(head, 0, HTTP_1_0)) {
-            version = HttpVersion.HTTP_1_0;
-        } else {
-            return null;
-        }
-        int code = 0;
-        for (int i = 9; i < 12; i++) {
-            final byte b = head[i];
-            if (b < '0' || b > '9') {
-                return null;
-            }
-            code = code * 10 + b - '0';
-        }
+        final HttpVersion version = head[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+        final int code = (head[9] - '0') * 100 + (head[10] - '0') * 10 + head[11] - '0';
         // Interim, bodiless and odd statuses, and the answer to HEAD, are Netty's to frame.
         if (code < 200 || code > 599 || code == 204 || code == 304 || requestMethod.get() == HttpMethod.HEAD) {
             return null;
         }
         final HttpResponseStatus status = status(code, head, Math.min(13, lineEnd), lineEnd);
-        if (status == null) {
-            return null;
-        }
         final HttpHeaders headers = HEADERS.newHeaders();
-        final long length = HeaderFields.read(head, lineEnd + 2, head.length - 2, headers, false);
+        final long length = HeaderFields.read(head, lineEnd + 2, head.length - 2, headers, true);
         return length < 0 ? null : new Head(version, status, headers, length);
     }
 
     /**
      * The status with the reason in {@code head[from, to)}: Netty's shared instance when the reason is the
-     * standard one (no string is made), a new one otherwise, {@code null} for a control byte.
+     * standard one (no string is made), a new one otherwise.
      */
     private static HttpResponseStatus status(int code, byte[] head, int from, int to) {
         final HttpResponseStatus standard = HttpResponseStatus.valueOf(code);
         final AsciiString reason = new AsciiString(head, from, to - from, false);
-        if (standard.reasonPhrase().contentEquals(reason)) {
-            return standard;
-        }
-        if (to > from && (HttpChars.isBlank(head[from]) || HttpChars.isBlank(head[to - 1]))) {
-            return null; // Netty trims a reason: let it
-        }
-        for (int i = from; i < to; i++) {
-            if (!HttpChars.isFieldContent(head[i])) {
-                return null;
+        return standard.reasonPhrase().contentEquals(reason) ? standard : new HttpResponseStatus(code, reason.toString());
+    }
+
+    private static boolean startsWith(ByteBuf in, int from, byte[] text) {
+        for (int i = 0; i < text.length; i++) {
+            if (in.getByte(from + i) != text[i]) {
+                return false;
             }
         }
-        return new HttpResponseStatus(code, reason.toString());
+        return true;
     }
 }

@@ -160,6 +160,7 @@ class RequestHeadReaderTest {
                     channel.runPendingTasks();
                 }
             }
+            out.add("|"); // what each piece brought, so both paths must also be as early
         }
         channel.finish();
         drain(channel, out, readByReader);

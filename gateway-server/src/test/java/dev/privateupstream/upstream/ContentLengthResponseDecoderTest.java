@@ -214,14 +214,21 @@ class ContentLengthResponseDecoderTest {
         final List<String> out = new ArrayList<>();
         for (int off = 0; off < bytes.length; off += piece) {
             channel.writeInbound(Unpooled.copiedBuffer(bytes, off, Math.min(piece, bytes.length - off)));
-            Object o;
-            while ((o = channel.readInbound()) != null) {
-                render(o, out);
-                ReferenceCountUtil.release(o);
-            }
+            drain(channel, out);
+            out.add("|"); // what each piece brought: a malformed line must fail as early either way
         }
+        channel.finish();
+        drain(channel, out);
         channel.finishAndReleaseAll();
         return out;
+    }
+
+    private static void drain(EmbeddedChannel channel, List<String> out) {
+        Object o;
+        while ((o = channel.readInbound()) != null) {
+            render(o, out);
+            ReferenceCountUtil.release(o);
+        }
     }
 
     /** A whole response renders as the head and last part Netty makes of it. */
