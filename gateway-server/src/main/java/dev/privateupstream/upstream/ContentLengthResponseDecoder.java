@@ -149,7 +149,35 @@ final class ContentLengthResponseDecoder extends ByteToMessageDecoder {
             }
             line = lf + 1;
         }
+        if (line == start && !plainStatusLineSoFar(in, start, Math.min(in.writerIndex(), limit))) {
+            return UNUSUAL; // Netty may fail such a line before its end arrives: so must we hand it over
+        }
         return in.writerIndex() - start >= maxHeadBytes ? UNUSUAL : INCOMPLETE;
+    }
+
+    /** Whether the start of a status line, {@code [from, to)}, can still become a plain one. */
+    private static boolean plainStatusLineSoFar(ByteBuf in, int from, int to) {
+        for (int i = from; i < to; i++) {
+            final int at = i - from;
+            final byte b = in.getByte(i);
+            final boolean fits;
+            if (at < HTTP_1_X.length) {
+                fits = b == HTTP_1_X[at];
+            } else if (at == 7) {
+                fits = b == '0' || b == '1';
+            } else if (at == 8) {
+                fits = b == ' ';
+            } else if (at < 12) {
+                fits = b >= '0' && b <= '9';
+            } else {
+                // The reason (after a space), or the CR that ends the line as the last byte so far.
+                fits = b == '\r' ? i == to - 1 : at == 12 ? b == ' ' : HttpChars.isFieldContent(b);
+            }
+            if (!fits) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code HTTP/1.x SP 3DIGIT [SP reason]}, the reason without control bytes or blanks at its ends. */
