@@ -2,8 +2,9 @@
 # peer-bench.sh - the gateway beside nginx and HAProxy under the same wrk load (issue 6, part 2).
 #
 #   benchmarks/peer-bench.sh [--workers N] [--duration S] [--conns N] [--threads T] [--rounds R]
-#                            [--warmup S] [--port P] [--no-build] [--keep-peers]
-#   defaults: --workers 1 --rounds 5 --warmup 30 --port 18083; the rest as run.sh's defaults
+#                            [--warmup S] [--port P] [--transport NAME] [--no-build] [--keep-peers]
+#   defaults: --workers 1 --rounds 5 --warmup 30 --port 18083 --transport auto; the rest as run.sh's
+#   (--transport is the gateway's: auto = epoll, or io_uring, see README.md)
 #
 # Builds gateway-server/target-bench/gateway.jar, writes a gateway configuration equivalent to the
 # peers' (the same /tmp/peer-bench/cidrs.txt allow list, the same backend 127.0.0.1:18080, keep-alive
@@ -25,10 +26,10 @@ pb=${PEER_BENCH_DIR:-$(cd "$root/.." && pwd)/shared/tools/peer-bench}
 [ -x "$pb/run.sh" ] || { echo "peer-bench.sh: no tools/peer-bench/run.sh (set PEER_BENCH_DIR)" >&2; exit 2; }
 export PB_RUN=${PB_RUN:-/tmp/peer-bench}
 
-workers=1 port=18083 build=1 keep_peers=0
+workers=1 port=18083 build=1 keep_peers=0 transport=auto
 rounds=5 warmup=30
 pass=()
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --workers) workers=${2:?}; shift 2 ;;
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=${2:?}; shift 2 ;;
     --duration|--conns|--threads) pass+=("$1" "${2:?}"); shift 2 ;;
     --port) port=${2:?}; shift 2 ;;
+    --transport) transport=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
     --keep-peers) keep_peers=1; shift ;;
     -h|--help) usage ;;
@@ -106,7 +108,7 @@ jvm_opts=${GATEWAY_JVM_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouc
 # nginx and HAProxy run with access_log off in the harness: so does the gateway here.
 export GATEWAY_ACCESS_LOG_LEVEL=OFF
 # shellcheck disable=SC2086
-"$java" $jvm_opts -jar "$jar" run --config "$gw/gateway.yaml" --threads "$workers" \
+"$java" $jvm_opts -jar "$jar" run --config "$gw/gateway.yaml" --threads "$workers" --transport "$transport" \
   > "$gw/gateway.out" 2> "$gw/gateway.err" &
 gw_pid=$!
 echo "$gw_pid" > "$gw/gateway.pid"
@@ -129,7 +131,7 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 [ "$up" = 1 ] || { log "gateway did not start:"; cat "$gw/gateway.err" >&2; exit 1; }
-log "gateway pid $gw_pid on $url ($workers event loops, $prefixes prefixes, JVM: $jvm_opts)"
+log "gateway pid $gw_pid on $url ($workers event loops, transport $transport, $prefixes prefixes, JVM: $jvm_opts)"
 
 # --- the shared harness, gateway as an extra target -------------------------------------------------
 out=$gw/run-$(date +%Y%m%d-%H%M%S).log
@@ -143,7 +145,7 @@ raw=$(sed -n 's/.*raw: \(.*\))$/\1/p' "$out" | tail -1)
   echo
   rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
   [ -n "$(git -C "$root" status --porcelain 2>/dev/null | head -1)" ] && rev="$rev+changes"
-  echo "# gateway $rev | $("$java" -version 2>&1 | head -1) | $jvm_opts | workers=$workers" \
+  echo "# gateway $rev | $("$java" -version 2>&1 | head -1) | $jvm_opts | transport=$transport | workers=$workers" \
        "| $(head -2 "$raw/meta.txt" | tail -1 | sed 's/^# //')"
   awk -F'\t' '
     function median(list,   n, a, i, j, t) {

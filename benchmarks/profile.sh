@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # profile.sh - where the gateway's CPU goes under the load benchmark's load (issue 6, part 3).
 #
-#   benchmarks/profile.sh [--seconds S] [--conns N] [--out DIR]
-#   defaults: --seconds 20 --conns 64 --out /tmp/gateway-profile
+#   benchmarks/profile.sh [--seconds S] [--conns N] [--out DIR] [--transport NAME]
+#   defaults: --seconds 20 --conns 64 --out /tmp/gateway-profile --transport auto
 #
 # Runs gateway-server/target-bench/gateway.jar (build it with peer-bench.sh, or without --no-build)
 # on the configuration peer-bench.sh wrote to $PB_RUN/gateway/ (run peer-bench.sh once first; the
@@ -18,11 +18,12 @@ root=$(cd "$here/.." && pwd)
 PB_RUN=${PB_RUN:-/tmp/peer-bench}
 pb=${PEER_BENCH_DIR:-$(cd "$root/.." && pwd)/shared/tools/peer-bench}
 [ -f "$pb/conf/post.lua" ] || pb=/work/shared/tools/peer-bench
-seconds=20 conns=64 out=/tmp/gateway-profile
+seconds=20 conns=64 out=/tmp/gateway-profile transport=auto
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) seconds=${2:?}; shift 2 ;;
     --conns) conns=${2:?}; shift 2 ;;
+    --transport) transport=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
@@ -52,7 +53,7 @@ rm -f "$out"/loop-*.txt
 t0=$(date +%s)
 GATEWAY_ACCESS_LOG_LEVEL=OFF java -Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch \
   "-agentpath:$agent=start,event=cpu,interval=1000000,loop=${seconds}s,file=$out/loop-%n.txt,collapsed" \
-  -jar "$jar" run --config "$config" --threads 1 > "$out/gateway.out" 2> "$out/gateway.err" &
+  -jar "$jar" run --config "$config" --threads 1 --transport "$transport" > "$out/gateway.out" 2> "$out/gateway.err" &
 gw=$!
 trap 'kill $gw 2>/dev/null || true' EXIT
 for _ in $(seq 150); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.2; done

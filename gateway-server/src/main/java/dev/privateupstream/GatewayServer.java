@@ -48,16 +48,16 @@ public final class GatewayServer implements AutoCloseable {
     private LiveConfig liveConfig;
     private AdminServer admin;
 
-    private GatewayServer(GatewayConfig config, GatewayMetrics metrics, int threads) {
+    private GatewayServer(GatewayConfig config, GatewayMetrics metrics, int threads, Transport transport) {
         this.policy = new PolicyRef(config);
         // First, so that TLS files that do not load stop the start before the event loops exist.
         tls = ServerTls.start(() -> policy.get().config().listen().tls());
         this.metrics = requireNonNull(metrics, "metrics");
         metrics.endpoints(policy.get());
         policy.onSwap(metrics::endpoints);
-        transport = Transport.best();
-        if (transport == Transport.NIO) {
-            logger.info("native epoll unavailable ({}), using NIO", String.valueOf(Transport.unavailabilityCause()));
+        this.transport = requireNonNull(transport, "transport");
+        if (transport == Transport.NIO && !Transport.EPOLL.isAvailable()) {
+            logger.info("native epoll unavailable ({}), using NIO", String.valueOf(Transport.EPOLL.unavailabilityCause()));
         }
         boss = transport.newGroup(1, "gateway-accept");
         workers = transport.newGroup(threads, "gateway-io");
@@ -84,9 +84,19 @@ public final class GatewayServer implements AutoCloseable {
      */
     public static GatewayServer start(GatewayConfig config, ConfigLoader loader, GatewayMetrics metrics,
             int threads) throws InterruptedException {
+        return start(config, loader, metrics, threads, Transport.best());
+    }
+
+    /**
+     * As {@link #start(GatewayConfig, ConfigLoader, GatewayMetrics, int)}, on the given socket transport
+     * (the proxy listener, its connections and the backend connections; the admin server keeps
+     * {@link Transport#best()}).
+     */
+    public static GatewayServer start(GatewayConfig config, ConfigLoader loader, GatewayMetrics metrics,
+            int threads, Transport transport) throws InterruptedException {
         requireNonNull(loader, "loader");
         final int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        final GatewayServer server = new GatewayServer(config, metrics, n);
+        final GatewayServer server = new GatewayServer(config, metrics, n, transport);
         try {
             server.bind(config.listen());
             server.liveConfig = LiveConfig.start(server.policy, loader, metrics);

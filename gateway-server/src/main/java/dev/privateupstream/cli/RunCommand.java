@@ -1,8 +1,10 @@
 package dev.privateupstream.cli;
 
 import dev.privateupstream.GatewayServer;
+import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.transport.Transport;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -26,11 +28,23 @@ final class RunCommand implements Callable<Integer> {
             description = "event loop threads (default: one per processor)")
     int threads;
 
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
+            description = "socket transport: auto (epoll where it loads, else NIO), epoll, io_uring or nio"
+                    + " (default: ${DEFAULT-VALUE})")
+    String transport;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        final Transport chosen;
+        try {
+            chosen = Transport.select(transport);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("run: " + e.getMessage());
+            return GatewayCommand.USAGE;
+        }
         final GatewayConfig loaded = config.load(spec.commandLine().getErr());
         if (loaded == null) {
             return GatewayCommand.USAGE;
@@ -38,7 +52,8 @@ final class RunCommand implements Callable<Integer> {
         // Taken before the listener opens: a SIGTERM as soon as the gateway serves must drain, not kill.
         final CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
-        final GatewayServer server = GatewayServer.start(loaded, new GatewayMetrics(), threads);
+        final GatewayServer server = GatewayServer.start(loaded, ConfigLoader.fromSystemEnvironment(),
+                new GatewayMetrics(), threads, chosen);
         stop.await();
         logger.info("shutting down: draining for up to {}", loaded.limits().drainTimeout());
         server.drain(loaded.limits().drainTimeout());

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code validate} and {@code explain}: output and exit codes of SPEC §3. */
+/** {@code validate}, {@code explain} and {@code run}'s usage errors: output and exit codes of SPEC §3. */
 class CommandLineTest {
     private static final String RESOURCE = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/func";
 
@@ -44,6 +44,12 @@ class CommandLineTest {
         assertThat(run("validate", "--config", config().toString())).isZero();
         assertThat(out.toString()).contains("valid").contains("upstream   func").contains("2 in")
                 .contains("1 Approved").contains("1 Pending");
+    }
+
+    @Test
+    void runRefusesAnUnknownTransportBeforeStarting() throws Exception {
+        assertThat(run("run", "--transport", "kqueue", "--config", config().toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown transport 'kqueue': use one of auto, epoll, io_uring, nio");
     }
 
     @Test

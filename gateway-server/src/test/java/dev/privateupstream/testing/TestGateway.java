@@ -4,6 +4,7 @@ import dev.privateupstream.GatewayServer;
 import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.transport.Transport;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -81,11 +82,17 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(Path dir, String gatewayYaml, String endpointsYaml) throws Exception {
+        return start(dir, gatewayYaml, endpointsYaml, Transport.best());
+    }
+
+    /** As {@link #start(Path, String, String)}, on that socket transport. */
+    public static TestGateway start(Path dir, String gatewayYaml, String endpointsYaml, Transport transport)
+            throws Exception {
         Files.writeString(dir.resolve("gateway.yaml"), gatewayYaml);
         Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml);
         final ConfigLoader loader = new ConfigLoader(Map.of());
         final GatewayConfig config = loader.load(dir.resolve("gateway.yaml"));
-        return new TestGateway(GatewayServer.start(config, loader, new GatewayMetrics(), 2), dir);
+        return new TestGateway(GatewayServer.start(config, loader, new GatewayMetrics(), 2, transport), dir);
     }
 
     /**
@@ -94,9 +101,15 @@ public final class TestGateway implements AutoCloseable {
      * since {@code func-a} comes first.
      */
     public static TestGateway standard(Path dir, RecordingBackend backend, String extra) throws Exception {
+        return standard(dir, backend, extra, Transport.best());
+    }
+
+    /** As {@link #standard(Path, RecordingBackend, String)}, on that socket transport. */
+    public static TestGateway standard(Path dir, RecordingBackend backend, String extra, Transport transport)
+            throws Exception {
         return start(dir, gatewayYaml(upstream("func-a", RESOURCE, backend.url(), "")
                 + upstream("func-b", OTHER_RESOURCE, backend.url(), "    hosts: [ func-b.example ]\n"), extra),
-                STANDARD_ENDPOINTS);
+                STANDARD_ENDPOINTS, transport);
     }
 
     public int port() {
