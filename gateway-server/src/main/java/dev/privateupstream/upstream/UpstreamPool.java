@@ -7,11 +7,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.epoll.EpollTcpInfo;
+import io.netty.channel.ChannelException;
+import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.ConnectException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +36,11 @@ final class UpstreamPool {
 
     /** {@code TCP_ESTABLISHED} of Linux's {@code tcp_states.h}. */
     private static final int TCP_ESTABLISHED = 1;
+    /**
+     * {@code getsockopt(IPPROTO_TCP, TCP_INFO)}, first 8 bytes: {@code tcpi_state} is the first. Raw, so
+     * that it works on every native transport (epoll and io_uring) alike.
+     */
+    private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 8);
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -41,8 +48,6 @@ final class UpstreamPool {
     private final int maxConnections;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
     private final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>();
-    /** Reused for every check: the pool is confined to its loop. */
-    private final EpollTcpInfo tcpInfo = new EpollTcpInfo();
     private int open;
 
     UpstreamPool(EventLoop loop, Bootstrap bootstrap, UpstreamAddress address, int maxConnections,
@@ -81,11 +86,18 @@ final class UpstreamPool {
      * Whether the backend has already closed or reset an idle connection that this loop has not read yet:
      * its FIN or RST may arrive in the same instant as the request that would borrow the connection, and
      * writing to it would turn into a 502 for a request the backend never saw. The kernel knows: the TCP
-     * state has left ESTABLISHED (one {@code getsockopt}, epoll only).
+     * state has left ESTABLISHED (one {@code getsockopt}; native transports only, NIO has no such query).
      */
-    private boolean closedByPeer(Channel channel) {
-        return channel instanceof EpollSocketChannel
-                && ((EpollSocketChannel) channel).tcpInfo(tcpInfo).state() != TCP_ESTABLISHED;
+    static boolean closedByPeer(Channel channel) {
+        if (!(channel instanceof UnixChannel)) {
+            return false;
+        }
+        try {
+            final ByteBuffer info = channel.config().getOption(TCP_INFO);
+            return info != null && info.get(0) != TCP_ESTABLISHED;
+        } catch (ChannelException e) {
+            return true; // the socket is gone already
+        }
     }
 
     private void connect(Promise<Channel> promise) {
