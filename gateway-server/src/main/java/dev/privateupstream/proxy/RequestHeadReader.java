@@ -1,8 +1,12 @@
 package dev.privateupstream.proxy;
 
 import dev.privateupstream.http.HeaderFields;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
@@ -17,8 +21,8 @@ import java.nio.charset.StandardCharsets;
  * reads (no {@code Transfer-Encoding}, at most one plain {@code Content-Length}). For any other head it
  * answers {@code null} and Netty's decoder does what it did before this reader existed.
  *
- * <p>One per connection: the {@link #contentLength()} of the last request read is kept in a field, so
- * reading allocates only the request itself.
+ * <p>One per connection: the parts of the last head read are kept in fields, and the decoder then makes
+ * the one message it needs of them ({@link #head()} or {@link #whole(ByteBuf)}).
  */
 final class RequestHeadReader {
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
@@ -36,26 +40,30 @@ final class RequestHeadReader {
         }
     }
 
+    private HttpVersion version;
+    private HttpMethod method;
+    private String target;
+    private HttpHeaders headers;
     private long contentLength;
 
     /**
-     * The request whose scanned head is {@code head[0, length)} (the request line, the header lines and the
-     * empty line), or {@code null} when Netty's decoder should read it.
+     * Reads the scanned head {@code head[0, length)} (the request line, the header lines and the empty
+     * line); false when Netty's decoder should read it.
      */
-    HttpRequest read(byte[] head, int length) {
+    boolean read(byte[] head, int length) {
         int lineEnd = 0;
         while (head[lineEnd] != '\r') {
             lineEnd++; // the scan guarantees a CRLF; an empty first line means leading CRLFs: not ours
         }
         final HttpMethod method = method(head);
         if (method == null) {
-            return null;
+            return false;
         }
         final int targetFrom = method.name().length() + 1;
         final int versionFrom = lineEnd - HTTP_1_1.length;
         // The scan left exactly two single spaces: the target runs up to the second.
         if (versionFrom <= targetFrom || head[versionFrom - 1] != ' ') {
-            return null;
+            return false;
         }
         final HttpVersion version;
         if (HeaderFields.startsWith(head, versionFrom, HTTP_1_1)) {
@@ -63,22 +71,35 @@ final class RequestHeadReader {
         } else if (HeaderFields.startsWith(head, versionFrom, HTTP_1_0)) {
             version = HttpVersion.HTTP_1_0;
         } else {
-            return null;
+            return false;
         }
         final HttpHeaders headers = HEADERS.newHeaders();
         // Header lines run from after the request line to before the final empty line.
         final long framing = HeaderFields.read(head, lineEnd + 2, length - 2, headers, true);
         if (framing == HeaderFields.UNUSUAL) {
-            return null;
+            return false;
         }
-        contentLength = Math.max(0, framing);
-        final String target = new String(head, targetFrom, versionFrom - 1 - targetFrom, StandardCharsets.ISO_8859_1);
+        this.version = version;
+        this.method = method;
+        this.target = new String(head, targetFrom, versionFrom - 1 - targetFrom, StandardCharsets.ISO_8859_1);
+        this.headers = headers;
+        this.contentLength = Math.max(0, framing);
+        return true;
+    }
+
+    /** The body length of the request last read: 0 when it has none. */
+    long contentLength() {
+        return contentLength;
+    }
+
+    /** The request last read, as a head its body parts follow. */
+    HttpRequest head() {
         return new DefaultHttpRequest(version, method, target, headers);
     }
 
-    /** The body length of the request {@link #read} last returned: 0 when it has none. */
-    long contentLength() {
-        return contentLength;
+    /** The request last read with its whole body (no trailers: a Content-Length body has none). */
+    FullHttpRequest whole(ByteBuf body) {
+        return new DefaultFullHttpRequest(version, method, target, body, headers, EmptyHttpHeaders.INSTANCE);
     }
 
     private static HttpMethod method(byte[] head) {

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -176,20 +175,17 @@ public final class StrictHttpRequestDecoder extends HttpRequestDecoder {
     private boolean readCommonHead(ByteBuf in, List<Object> out) {
         final byte[] head = new byte[headLength];
         in.getBytes(in.readerIndex(), head);
-        final HttpRequest request = reader.read(head, headLength);
-        if (request == null) {
+        if (!reader.read(head, headLength)) {
             return false;
         }
         in.skipBytes(headLength);
         final long length = reader.contentLength();
         if (length <= in.readableBytes() && length <= maxChunkSize) {
-            final ByteBuf body = length == 0 ? Unpooled.EMPTY_BUFFER : in.readRetainedSlice((int) length);
-            out.add(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(), body,
-                    request.headers(), EmptyHttpHeaders.INSTANCE));
+            out.add(reader.whole(length == 0 ? Unpooled.EMPTY_BUFFER : in.readRetainedSlice((int) length)));
             state = State.PAUSED;
             return true;
         }
-        out.add(request);
+        out.add(reader.head());
         bodyRemaining = length;
         state = State.FIXED_BODY;
         readBody(in, out);

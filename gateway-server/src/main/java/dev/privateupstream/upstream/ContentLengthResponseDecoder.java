@@ -44,6 +44,11 @@ final class ContentLengthResponseDecoder extends ByteToMessageDecoder {
     private boolean delegating;
     /** Body bytes still to come of the response in progress; -1 between responses. */
     private long remaining = -1;
+    // The head last parsed: one decoder per connection, one response at a time.
+    private HttpVersion version;
+    private HttpResponseStatus status;
+    private HttpHeaders headers;
+    private long length;
 
     /**
      * @param maxHeadBytes the status line and header block together may not be longer (Netty's limits
@@ -75,19 +80,18 @@ final class ContentLengthResponseDecoder extends ByteToMessageDecoder {
         if (headEnd == INCOMPLETE) {
             return; // wait for the rest of the head
         }
-        final Head head = headEnd < 0 ? null : parse(in, in.readerIndex(), headEnd);
-        if (head == null) {
+        if (headEnd < 0 || !parse(in, in.readerIndex(), headEnd)) {
             delegate(in, out);
             return;
         }
         in.readerIndex(headEnd);
-        if (in.readableBytes() >= head.length && head.length <= maxChunk) {
-            out.add(new DefaultFullHttpResponse(head.version, head.status,
-                    in.readRetainedSlice((int) head.length), head.headers, EmptyHttpHeaders.INSTANCE));
+        if (in.readableBytes() >= length && length <= maxChunk) {
+            out.add(new DefaultFullHttpResponse(version, status, in.readRetainedSlice((int) length), headers,
+                    EmptyHttpHeaders.INSTANCE));
             return;
         }
-        out.add(new DefaultHttpResponse(head.version, head.status, head.headers));
-        remaining = head.length;
+        out.add(new DefaultHttpResponse(version, status, headers));
+        remaining = length;
         body(in, out);
     }
 
@@ -207,30 +211,27 @@ final class ContentLengthResponseDecoder extends ByteToMessageDecoder {
                 && (colon + 1 == to || in.forEachByte(colon + 1, to - colon - 1, HttpChars.FIELD_CONTENT) < 0);
     }
 
-    private record Head(HttpVersion version, HttpResponseStatus status, HttpHeaders headers, long length) {
-    }
-
     /**
-     * The head in {@code [from, end)}, whose lines {@link #findHeadEnd} found plain, or {@code null} when
-     * this decoder leaves it to Netty's.
+     * Reads the head in {@code [from, end)}, whose lines {@link #findHeadEnd} found plain, into the fields
+     * of the response in progress; false when this decoder leaves it to Netty's.
      */
-    private Head parse(ByteBuf in, int from, int end) {
+    private boolean parse(ByteBuf in, int from, int end) {
         final byte[] head = new byte[end - from];
         in.getBytes(from, head);
         int lineEnd = 12;
         while (head[lineEnd] != '\r') {
             lineEnd++;
         }
-        final HttpVersion version = head[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
         final int code = (head[9] - '0') * 100 + (head[10] - '0') * 10 + head[11] - '0';
         // Interim, bodiless and odd statuses, and the answer to HEAD, are Netty's to frame.
         if (code < 200 || code > 599 || code == 204 || code == 304 || requestMethod.get() == HttpMethod.HEAD) {
-            return null;
+            return false;
         }
-        final HttpResponseStatus status = status(code, head, Math.min(13, lineEnd), lineEnd);
-        final HttpHeaders headers = HEADERS.newHeaders();
-        final long length = HeaderFields.read(head, lineEnd + 2, head.length - 2, headers, true);
-        return length < 0 ? null : new Head(version, status, headers, length);
+        version = head[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+        status = status(code, head, Math.min(13, lineEnd), lineEnd);
+        headers = HEADERS.newHeaders();
+        length = HeaderFields.read(head, lineEnd + 2, head.length - 2, headers, true);
+        return length >= 0;
     }
 
     /**
