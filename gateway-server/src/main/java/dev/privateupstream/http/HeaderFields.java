@@ -28,14 +28,14 @@ public final class HeaderFields {
 
     /**
      * Adds the header lines in {@code head[from, to)} to {@code headers}, in order. The range holds whole
-     * lines, each with its CRLF, and not the empty line that ends the head.
+     * lines, each with its CRLF, and not the empty line that ends the head. Every caller has already
+     * checked the lines byte by byte (the request head scan, the response decoder's line check): each ends
+     * with CRLF and holds no other control byte but tab, so only the framing fields are judged here.
      *
-     * @param checked whether the lines already passed a scan as strict as this one's (the request head
-     *        scan), so names and values need not be checked again
      * @return the {@code Content-Length}, {@link #NO_LENGTH} or {@link #UNUSUAL}; after {@code UNUSUAL}
      *         {@code headers} holds some of the fields and is to be dropped
      */
-    public static long read(byte[] head, int from, int to, HttpHeaders headers, boolean checked) {
+    public static long read(byte[] head, int from, int to, HttpHeaders headers) {
         long length = NO_LENGTH;
         int line = from;
         while (line < to) {
@@ -48,17 +48,8 @@ public final class HeaderFields {
             }
             int valueFrom = colon + 1;
             int eol = valueFrom;
-            if (checked) {
-                while (head[eol] != '\r') {
-                    eol++;
-                }
-            } else {
-                while (eol < to && HttpChars.isFieldContent(head[eol])) {
-                    eol++;
-                }
-                if (eol + 1 >= to || head[eol] != '\r' || head[eol + 1] != '\n') {
-                    return UNUSUAL; // a control byte, a bare CR or LF, or a line cut short
-                }
+            while (head[eol] != '\r') {
+                eol++;
             }
             int valueTo = eol;
             while (valueFrom < valueTo && HttpChars.isBlank(head[valueFrom])) {

@@ -75,7 +75,7 @@ final class RequestHeadReader {
         }
         final HttpHeaders headers = HEADERS.newHeaders();
         // Header lines run from after the request line to before the final empty line.
-        final long framing = HeaderFields.read(head, lineEnd + 2, length - 2, headers, true);
+        final long framing = HeaderFields.read(head, lineEnd + 2, length - 2, headers);
         if (framing == HeaderFields.UNUSUAL) {
             return false;
         }

@@ -230,7 +230,7 @@ final class ContentLengthResponseDecoder extends ByteToMessageDecoder {
         version = head[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
         status = status(code, head, Math.min(13, lineEnd), lineEnd);
         headers = HEADERS.newHeaders();
-        length = HeaderFields.read(head, lineEnd + 2, head.length - 2, headers, true);
+        length = HeaderFields.read(head, lineEnd + 2, head.length - 2, headers);
         return length >= 0;
     }
 
