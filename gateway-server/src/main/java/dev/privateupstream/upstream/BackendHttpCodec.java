@@ -1,7 +1,12 @@
 package dev.privateupstream.upstream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -9,6 +14,7 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * HTTP/1.1 on a backend connection: what Netty's {@code HttpClientCodec} does for the gateway, with the
@@ -28,12 +34,61 @@ public final class BackendHttpCodec {
                 .addLast("request-encoder", encoder);
     }
 
-    /** Encodes requests and remembers the method of the last one. */
+    /**
+     * Encodes requests and remembers the method of the last one. A whole request whose body is small goes out
+     * as one buffer, head and body together: one entry in the channel's outbound buffer and one plain
+     * {@code send}, where Netty's encoder would hand on the head and the body as two buffers (a {@code writev}
+     * of two) whenever the body does not fit the head buffer's spare room. Everything else, and any request
+     * with {@code Transfer-Encoding}, is Netty's encoder's to frame.
+     */
     static final class MethodRecordingEncoder extends HttpRequestEncoder {
+        /** Bodies up to this size are copied behind the head; larger ones are passed on as they are. */
+        static final int ONE_BUFFER_BODY = 4096;
+        private static final short CRLF = (short) ('\r' << 8 | '\n');
+
         private HttpMethod method;
+        /** A request head has gone to Netty's encoder and its last content has not: it frames the rest. */
+        private boolean inMessage;
+        /** The size of the last head written here, to size the next buffer. */
+        private int headBytes = 256;
 
         HttpMethod method() {
             return method;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (!inMessage && msg instanceof FullHttpRequest) {
+                final FullHttpRequest request = (FullHttpRequest) msg;
+                if (request.content().readableBytes() <= ONE_BUFFER_BODY
+                        && !request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+                    ctx.write(oneBuffer(ctx, request), promise);
+                    return;
+                }
+            }
+            if (msg instanceof HttpMessage || msg instanceof LastHttpContent) {
+                inMessage = !(msg instanceof LastHttpContent);
+            }
+            super.write(ctx, msg, promise);
+        }
+
+        /** What Netty's encoder writes for a whole request without chunked coding, in one buffer. */
+        private ByteBuf oneBuffer(ChannelHandlerContext ctx, FullHttpRequest request) {
+            final ByteBuf body = request.content();
+            final ByteBuf buf = ctx.alloc().buffer(headBytes + 64 + body.readableBytes());
+            try {
+                encodeInitialLine(buf, request);
+                encodeHeaders(request.headers(), buf);
+                buf.writeShort(CRLF);
+                headBytes = buf.readableBytes();
+                buf.writeBytes(body, body.readerIndex(), body.readableBytes());
+                return buf;
+            } catch (Throwable t) {
+                buf.release();
+                throw t instanceof EncoderException ? (EncoderException) t : new EncoderException(t);
+            } finally {
+                request.release();
+            }
         }
 
         @Override
