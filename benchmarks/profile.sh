@@ -13,11 +13,7 @@
 # (profile.txt, one line per stack: feed it to flamegraph.pl or async-profiler's converter).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-PB_RUN=${PB_RUN:-/tmp/peer-bench}
-pb=${PEER_BENCH_DIR:-$(cd "$root/.." && pwd)/shared/tools/peer-bench}
-[ -f "$pb/conf/post.lua" ] || pb=/work/shared/tools/peer-bench
+. "$(dirname "${BASH_SOURCE[0]}")/bench-env.sh"
 seconds=20 conns=64 out=/tmp/gateway-profile transport=auto
 while [ $# -gt 0 ]; do
   case $1 in
@@ -30,14 +26,9 @@ while [ $# -gt 0 ]; do
 done
 jar=$root/gateway-server/target-bench/gateway.jar
 config=$PB_RUN/gateway/gateway.yaml
-[ -f "$jar" ] || { echo "profile.sh: no $jar (run benchmarks/peer-bench.sh once)" >&2; exit 1; }
-[ -f "$config" ] || { echo "profile.sh: no $config (run benchmarks/peer-bench.sh once)" >&2; exit 1; }
+require_files profile.sh "$jar" "$config"
 port=$(awk '/^listen:/ {l=1} l && /port:/ {print $2; exit}' "$config")
-backend=$(sed -n 's|^ *url: http://\(.*\)$|\1|p' "$config" | head -1)
-if ! curl -fsS -o /dev/null "http://$backend/"; then
-  echo "profile.sh: the backend http://$backend/ does not answer: start it with $pb/start.sh" >&2
-  exit 1
-fi
+require_backend profile.sh "$config"
 
 # async-profiler's agent, from Maven Central's native jar.
 ap=$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1-linux-x64.jar
