@@ -208,6 +208,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         clientChannels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         pools.closeIdle();
+        pools.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         tls.close();

@@ -2,6 +2,7 @@ package dev.privateupstream.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.netty.util.NetUtil;
 import java.net.URI;
 
 /**
@@ -22,6 +23,11 @@ public record UpstreamAddress(boolean https, String host, int port) {
             host = host.substring(1, host.length() - 1);
         }
         return new UpstreamAddress(https, host, port);
+    }
+
+    /** Whether the host is an IPv4 or IPv6 address rather than a name: nothing to resolve. */
+    public boolean ipLiteral() {
+        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
     }
 
     @Override

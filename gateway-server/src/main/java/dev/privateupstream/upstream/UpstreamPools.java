@@ -12,6 +12,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -37,7 +38,14 @@ import org.slf4j.LoggerFactory;
 public final class UpstreamPools {
     private static final Logger logger = LoggerFactory.getLogger(UpstreamPools.class);
 
+    /** Host names resolve asynchronously (with /etc/hosts and TTL caching), never by a blocking lookup. */
+    private final DnsAddressResolverGroup dns;
     private final Bootstrap bootstrap;
+    /**
+     * For an upstream at an IP address: the JDK parses a literal without a lookup, and no event loop opens
+     * the DNS resolver's UDP socket for a gateway whose upstreams are all addresses (a sidecar's usually are).
+     */
+    private final Bootstrap literalBootstrap;
     private final int maxResponseHeaderBytes;
     private final UpstreamTls tls = new UpstreamTls();
     private final int loops;
@@ -68,11 +76,11 @@ public final class UpstreamPools {
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                // Host names resolve asynchronously (with /etc/hosts and TTL caching), never by a
-                // blocking lookup on the event loop.
-                .resolver(new DnsAddressResolverGroup(new DnsNameResolverBuilder()
-                        .datagramChannelType(Transport.ofClientChannel(channelClass).datagramChannel())))
                 .handler(new BackendChannelInitializer(maxResponseHeaderBytes));
+        this.dns = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(Transport.ofClientChannel(channelClass).datagramChannel()));
+        this.literalBootstrap = bootstrap.clone().resolver(DefaultAddressResolverGroup.INSTANCE);
+        bootstrap.resolver(dns);
         this.maxResponseHeaderBytes = maxResponseHeaderBytes;
         this.loops = Math.max(1, loops);
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -102,8 +110,9 @@ public final class UpstreamPools {
      * once per loop and pool; the client context is shared across loops.
      */
     private Bootstrap bootstrapFor(PoolKey key) {
+        final Bootstrap base = key.address().ipLiteral() ? literalBootstrap : bootstrap;
         if (!key.address().https()) {
-            return bootstrap;
+            return base;
         }
         final SslContext context;
         try {
@@ -112,10 +121,10 @@ public final class UpstreamPools {
             // The CA file validated at load but is gone or unreadable now: fail each call (502), loudly,
             // rather than the client connection.
             logger.error("TLS to upstream {} is impossible, its calls fail: {}", key.address(), e.getMessage());
-            return bootstrap.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, null,
+            return base.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, null,
                     key.address()));
         }
-        return bootstrap.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, context,
+        return base.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, context,
                 key.address()));
     }
 
@@ -128,6 +137,14 @@ public final class UpstreamPools {
                 }
             }
         }
+    }
+
+    /**
+     * Closes the DNS resolvers (their UDP sockets) while the event loops still run, so each closes on its
+     * loop before the loops shut down.
+     */
+    public void close() {
+        dns.close();
     }
 
     /** What makes two upstreams share a pool: the address and, for https, the CA file trusted. */
