@@ -7,7 +7,8 @@
 #   defaults: both jars gateway-server/target-bench/gateway.jar, both transports epoll, --rounds 4
 #   --warmup 30 --duration 10 --conns 64; JVM_OPTS_A / JVM_OPTS_B add JVM flags to one side
 #
-# Starts gateway A on 127.0.0.1:18083 and gateway B on 127.0.0.1:18084, both with the configuration
+# Starts gateway A on the configuration's port (18083 unless peer-bench.sh had --port) and gateway B on
+# the next one, both with the configuration
 # peer-bench.sh wrote to $PB_RUN/gateway/ (run it once first; the backend on :18080 must be up:
 # ../shared/tools/peer-bench/start.sh) and one event loop, warms both up with wrk, then runs
 # alternating wrk rounds (A, B, A, B, ...) with the harness's request. Per round: requests/s, p50, p90,
@@ -39,12 +40,14 @@ for n in "$rounds" "$warmup" "$duration" "$conns"; do [[ $n =~ ^[1-9][0-9]*$ ]] 
 config=$PB_RUN/gateway/gateway.yaml
 require_files ab.sh "$jar_a" "$jar_b" "$config"
 require_backend ab.sh "$config"
-for port in 18083 18084; do
+port_a=$(listen_port "$config")
+port_b=$((port_a + 1))
+for port in "$port_a" "$port_b"; do
   ! ss -Hltn "sport = :$port" | grep -q . || { echo "ab.sh: port $port is in use" >&2; exit 1; }
 done
 
 # B's configuration: A's on the next port.
-sed 's/^\(  port: \)18083$/\118084/' "$config" > "$PB_RUN/gateway/gateway-b.yaml"
+sed "s/^\(  port: \)$port_a\$/\1$port_b/" "$config" > "$PB_RUN/gateway/gateway-b.yaml"
 jvm="-Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
@@ -57,7 +60,7 @@ start() { # NAME JAR CONFIG TRANSPORT EXTRA_JVM_OPTS
 start a "$jar_a" "$config" "$transport_a" "${JVM_OPTS_A:-}"
 start b "$jar_b" "$PB_RUN/gateway/gateway-b.yaml" "$transport_b" "${JVM_OPTS_B:-}"
 for _ in $(seq 150); do
-  ss -Hltn "sport = :18083" | grep -q . && ss -Hltn "sport = :18084" | grep -q . && break
+  ss -Hltn "sport = :$port_a" | grep -q . && ss -Hltn "sport = :$port_b" | grep -q . && break
   sleep 0.2
 done
 for i in 0 1; do
@@ -75,7 +78,7 @@ preemptions() { # involuntary context switches of the gateway's event loop threa
   done
   echo "$n"
 }
-for port in 18083 18084; do
+for port in "$port_a" "$port_b"; do
   wrk -t1 -c"$conns" -d"${warmup}s" -s "$lua" "http://127.0.0.1:$port$path" > /dev/null
 done
 echo "# A: $jar_a ($transport_a) ${JVM_OPTS_A:-}"
@@ -84,7 +87,7 @@ echo "# wrk -t1 -c$conns -d${duration}s --latency, rounds alternate A and B"
 printf '%-6s %8s %7s %7s %7s %8s %10s\n' round rps p50_ms p90_ms p99_ms cpu_us/r preempt/s
 for r in $(seq "$rounds"); do
   for side in A B; do
-    if [ $side = A ]; then pid=${pids[0]} port=18083; else pid=${pids[1]} port=18084; fi
+    if [ $side = A ]; then pid=${pids[0]} port=$port_a; else pid=${pids[1]} port=$port_b; fi
     c0=$(cpu_ticks "$pid") p0=$(preemptions "$pid")
     out=$(wrk -t1 -c"$conns" -d"${duration}s" --latency -s "$lua" "http://127.0.0.1:$port$path")
     c1=$(cpu_ticks "$pid") p1=$(preemptions "$pid")

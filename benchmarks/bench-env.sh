@@ -21,3 +21,8 @@ require_backend() {
   curl -fsS -o /dev/null "http://$backend/" \
     || { echo "$1: the backend http://$backend/ does not answer: start it with $pb/start.sh" >&2; exit 1; }
 }
+
+# listen_port CONFIG: the proxy port of a gateway configuration (its listen.port).
+listen_port() {
+  awk '/^listen:/ {l=1} l && /port:/ {print $2; exit}' "$1"
+}

@@ -27,7 +27,7 @@ done
 jar=$root/gateway-server/target-bench/gateway.jar
 config=$PB_RUN/gateway/gateway.yaml
 require_files profile.sh "$jar" "$config"
-port=$(awk '/^listen:/ {l=1} l && /port:/ {print $2; exit}' "$config")
+port=$(listen_port "$config")
 require_backend profile.sh "$config"
 
 # async-profiler's agent, from Maven Central's native jar.
