@@ -4,7 +4,7 @@
 #   benchmarks/peer-bench.sh [--workers N] [--duration S] [--conns N] [--threads T] [--rounds R]
 #                            [--warmup S] [--port P] [--transport NAME] [--no-build] [--keep-peers]
 #   defaults: --workers 1 --rounds 5 --warmup 30 --port 18083 --transport auto; the rest as run.sh's
-#   (--transport is the gateway's: auto = epoll, or io_uring, see README.md)
+#   (--transport is the gateway's: auto = io_uring where the kernel allows it, else epoll; see README.md)
 #
 # Builds gateway-server/target-bench/gateway.jar, writes a gateway configuration equivalent to the
 # peers' (the same /tmp/peer-bench/cidrs.txt allow list, the same backend 127.0.0.1:18080, keep-alive
@@ -131,6 +131,12 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 [ "$up" = 1 ] || { log "gateway did not start:"; cat "$gw/gateway.err" >&2; exit 1; }
+# The transport the gateway took (auto names none), from its start-up line.
+for _ in $(seq 50); do
+  took=$(sed -n 's/.*proxy listening on .* (\([a-z_]*\) transport.*/\1/p' "$gw/gateway.err" | head -1)
+  [ -n "$took" ] && break; sleep 0.1
+done
+[ "$transport" = auto ] && transport="auto:${took:-unknown}"
 log "gateway pid $gw_pid on $url ($workers event loops, transport $transport, $prefixes prefixes, JVM: $jvm_opts)"
 
 # --- the shared harness, gateway as an extra target -------------------------------------------------

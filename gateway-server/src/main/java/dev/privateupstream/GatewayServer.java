@@ -56,8 +56,10 @@ public final class GatewayServer implements AutoCloseable {
         metrics.endpoints(policy.get());
         policy.onSwap(metrics::endpoints);
         this.transport = requireNonNull(transport, "transport");
-        if (transport == Transport.NIO && !Transport.EPOLL.isAvailable()) {
-            logger.info("native epoll unavailable ({}), using NIO", String.valueOf(Transport.EPOLL.unavailabilityCause()));
+        if (transport == Transport.best()) {
+            for (String reason : Transport.passedOver(transport)) {
+                logger.info("transport auto: {}; using {}", reason, transport);
+            }
         }
         boss = transport.newGroup(1, "gateway-accept");
         workers = transport.newGroup(threads, "gateway-io");

@@ -29,7 +29,8 @@ final class RunCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
-            description = "socket transport: auto (epoll where it loads, else NIO), epoll, io_uring or nio"
+            description = "socket transport: auto (io_uring on Linux 6.1+ where it loads, else epoll, else NIO),"
+                    + " epoll, io_uring or nio"
                     + " (default: ${DEFAULT-VALUE})")
     String transport;
 

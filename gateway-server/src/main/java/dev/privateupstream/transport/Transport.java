@@ -21,15 +21,19 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * The socket transport in use, chosen once per process. {@code auto} is native epoll when its library
- * loads (fewer copies, edge-triggered events), NIO otherwise. io_uring (submission and completion rings:
- * the reads and writes of a loop iteration reach the kernel in one system call) is chosen explicitly: it
- * is the fastest here (see benchmarks/README.md), but container runtimes often block it and some
- * operators turn it off ({@code kernel.io_uring_disabled}), so it is not the silent default.
+ * The socket transport in use, chosen once per process. {@code auto} takes the first of these that this
+ * machine allows: io_uring on Linux {@value #IO_URING_MIN_MAJOR}.{@value #IO_URING_MIN_MINOR} or newer
+ * (the reads and writes of a loop iteration reach the kernel in one system call: the fastest here, see
+ * benchmarks/README.md), native epoll, NIO. io_uring does not load where a container's seccomp profile or
+ * {@code kernel.io_uring_disabled} forbids it, and {@code auto} then falls back to epoll; older kernels
+ * get epoll because their io_uring lacks what Netty's socket transport uses (multishot receive, deferred
+ * task running) and was never measured here.
  */
 public enum Transport {
     EPOLL(Epoll::isAvailable, Epoll::unavailabilityCause, EpollIoHandler::newFactory,
@@ -41,6 +45,13 @@ public enum Transport {
 
     /** The names {@link #select} takes. */
     public static final String NAMES = "auto, epoll, io_uring, nio";
+
+    /** The oldest kernel on which {@code auto} takes io_uring: the first long-term release with all of it. */
+    static final int IO_URING_MIN_MAJOR = 6;
+    static final int IO_URING_MIN_MINOR = 1;
+
+    /** What {@code auto} tries, best first. */
+    private static final Transport[] AUTO_ORDER = {IO_URING, EPOLL, NIO};
 
     private final Supplier<Boolean> available;
     private final Supplier<Throwable> unavailabilityCause;
@@ -60,9 +71,81 @@ public enum Transport {
         this.datagramChannel = datagramChannel;
     }
 
-    /** What {@code auto} means: epoll when available, NIO otherwise. */
+    /** What {@code auto} means: io_uring on a recent enough kernel, else epoll, else NIO. */
     public static Transport best() {
-        return EPOLL.isAvailable() ? EPOLL : NIO;
+        return best(kernelRelease());
+    }
+
+    /** {@link #best()} on a kernel of that release. */
+    static Transport best(String kernelRelease) {
+        for (Transport transport : AUTO_ORDER) {
+            if (autoRefusal(transport, kernelRelease) == null) {
+                return transport;
+            }
+        }
+        return NIO;
+    }
+
+    /**
+     * Why {@code auto} passed over each transport it prefers to {@code chosen}, one phrase each (for the
+     * start-up log, so an operator sees why the gateway is not on io_uring); empty when it passed over none.
+     */
+    public static List<String> passedOver(Transport chosen) {
+        return passedOver(chosen, kernelRelease());
+    }
+
+    /** {@link #passedOver(Transport)} on a kernel of that release. */
+    static List<String> passedOver(Transport chosen, String kernelRelease) {
+        final List<String> reasons = new ArrayList<>(2);
+        for (Transport transport : AUTO_ORDER) {
+            if (transport == chosen) {
+                break;
+            }
+            final String refusal = autoRefusal(transport, kernelRelease);
+            if (refusal != null) {
+                reasons.add(transport + " " + refusal);
+            }
+        }
+        return reasons;
+    }
+
+    /** Why {@code auto} will not take this transport, or {@code null} when it will. */
+    private static String autoRefusal(Transport transport, String kernelRelease) {
+        if (transport == IO_URING && !kernelAtLeast(kernelRelease, IO_URING_MIN_MAJOR, IO_URING_MIN_MINOR)) {
+            return "passed over: kernel " + kernelRelease + " is older than " + IO_URING_MIN_MAJOR + "."
+                    + IO_URING_MIN_MINOR + " (--transport io_uring still takes it)";
+        }
+        return transport.isAvailable() ? null : "unavailable: " + transport.unavailabilityCause();
+    }
+
+    /** This machine's kernel release ({@code uname -r}), as the JVM reports it. */
+    private static String kernelRelease() {
+        return System.getProperty("os.version", "");
+    }
+
+    /**
+     * Whether a kernel release string ({@code uname -r}, the JVM's {@code os.version}: "6.18.44-fc-v669",
+     * "5.15.0-1064-azure") is at least major.minor; {@code false} when it does not start with two numbers.
+     */
+    static boolean kernelAtLeast(String release, int major, int minor) {
+        final int firstDot = release.indexOf('.');
+        if (firstDot <= 0) {
+            return false;
+        }
+        int end = firstDot + 1;
+        while (end < release.length() && Character.isDigit(release.charAt(end))) {
+            end++;
+        }
+        if (end == firstDot + 1) {
+            return false;
+        }
+        try {
+            final int releaseMajor = Integer.parseInt(release.substring(0, firstDot));
+            final int releaseMinor = Integer.parseInt(release.substring(firstDot + 1, end));
+            return releaseMajor > major || releaseMajor == major && releaseMinor >= minor;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /**

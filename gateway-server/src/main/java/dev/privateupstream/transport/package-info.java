@@ -1,5 +1,5 @@
 /**
- * The event loop transport: native epoll where it loads, NIO otherwise, or io_uring when asked for
- * ({@code run --transport io_uring}).
+ * The event loop transport: io_uring on a recent kernel where it loads, else native epoll, else NIO
+ * ({@code run --transport} picks one).
  */
 package dev.privateupstream.transport;

@@ -46,7 +46,7 @@ public final class GatewayProcess implements AutoCloseable {
         final Path out = logs.resolve(name + ".out");
         final Path err = logs.resolve(name + ".err");
         final Process process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar, "run", "--config",
-                config.toString(), "--threads", "2"))
+                config.toString(), "--threads", "2", "--transport", TestTransport.name()))
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE)

@@ -82,7 +82,7 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(Path dir, String gatewayYaml, String endpointsYaml) throws Exception {
-        return start(dir, gatewayYaml, endpointsYaml, Transport.best());
+        return start(dir, gatewayYaml, endpointsYaml, TestTransport.chosen());
     }
 
     /** As {@link #start(Path, String, String)}, on that socket transport. */
@@ -101,7 +101,7 @@ public final class TestGateway implements AutoCloseable {
      * since {@code func-a} comes first.
      */
     public static TestGateway standard(Path dir, RecordingBackend backend, String extra) throws Exception {
-        return standard(dir, backend, extra, Transport.best());
+        return standard(dir, backend, extra, TestTransport.chosen());
     }
 
     /** As {@link #standard(Path, RecordingBackend, String)}, on that socket transport. */

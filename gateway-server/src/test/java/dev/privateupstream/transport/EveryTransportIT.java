@@ -11,17 +11,17 @@ import dev.privateupstream.testing.StandardRig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The gateway on io_uring ({@code run --transport io_uring}): the proxy listener, its connections and the
- * backend pool on Netty's io_uring transport, over real loopback sockets. The other integration tests run
- * on the default transport; these cover what io_uring changes underneath: accepting, reading, writing,
- * keep-alive on both sides and pipelining.
+ * The gateway on each transport {@code run --transport} offers (io_uring, epoll, NIO, where they load): the
+ * proxy listener, its connections and the backend pool over real loopback sockets. The other integration
+ * tests run on {@code auto} and again on epoll (see {@code TestTransport}); these cover NIO too, and what a
+ * transport changes underneath: accepting, reading, writing, keep-alive on both sides and pipelining.
  */
-class IoUringTransportIT {
+class EveryTransportIT {
     private static final String CALL = "POST /api/v1/hubs/chat HTTP/1.1\r\nHost: func-a.example\r\n"
             + "Content-Type: application/json\r\nX-ASRS-Hub: chat\r\nX-Forwarded-For: 203.0.113.66\r\n"
             + "Content-Length: 11\r\n\r\n{\"type\":10}";
@@ -29,15 +29,16 @@ class IoUringTransportIT {
     @TempDir
     Path dir;
 
-    @BeforeEach
-    void needsIoUring() {
-        assumeTrue(Transport.IO_URING.isAvailable(), () -> "io_uring does not load here: "
-                + Transport.IO_URING.unavailabilityCause());
+    private static StandardRig start(Path dir, Transport transport) throws Exception {
+        assumeTrue(transport.isAvailable(),
+                () -> transport + " does not load here: " + transport.unavailabilityCause());
+        return StandardRig.start(dir, transport);
     }
 
-    @Test
-    void forwardsCallsOnOneKeepAliveConnectionEachWay() throws Exception {
-        try (StandardRig rig = StandardRig.start(dir, Transport.IO_URING);
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void forwardsCallsOnOneKeepAliveConnectionEachWay(Transport transport) throws Exception {
+        try (StandardRig rig = start(dir, transport);
                 RawClient client = new RawClient("127.0.0.10", rig.gateway().port())) {
             for (int i = 0; i < 3; i++) {
                 final Response response = client.send(CALL).read();
@@ -54,9 +55,10 @@ class IoUringTransportIT {
         }
     }
 
-    @Test
-    void refusesThePublicNetwork() throws Exception {
-        try (StandardRig rig = StandardRig.start(dir, Transport.IO_URING);
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void refusesThePublicNetwork(Transport transport) throws Exception {
+        try (StandardRig rig = start(dir, transport);
                 RawClient client = new RawClient("127.0.0.1", rig.gateway().port())) {
             final Response response = client.send(CALL).read();
             assertThat(response.status()).isEqualTo(403);
@@ -65,9 +67,10 @@ class IoUringTransportIT {
         }
     }
 
-    @Test
-    void answersPipelinedCallsInOrder() throws Exception {
-        try (StandardRig rig = StandardRig.start(dir, Transport.IO_URING);
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void answersPipelinedCallsInOrder(Transport transport) throws Exception {
+        try (StandardRig rig = start(dir, transport);
                 RawClient client = new RawClient("127.0.0.10", rig.gateway().port())) {
             client.send(CALL.replace("/chat", "/one") + CALL.replace("/chat", "/two"));
             assertThat(client.read().status()).isEqualTo(200);
