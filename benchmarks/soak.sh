@@ -6,6 +6,7 @@
 #   benchmarks/soak.sh                      # 60 s, 8 client threads
 #   SOAK_SECONDS=600 SOAK_THREADS=16 benchmarks/soak.sh
 #   SOAK_SKIP_BUILD=1 benchmarks/soak.sh    # reuse the jars already built
+#   SOAK_TRANSPORT=epoll benchmarks/soak.sh # the gateway's run --transport (default auto)
 #
 # Exit status: 0 when every answer was the expected one and descriptors came back to where they started
 # (within SOAK_FD_SLACK, default 16 + 2 per thread: idle pooled backend connections stay open); 1 otherwise.
@@ -17,6 +18,7 @@ SOAK_THREADS=${SOAK_THREADS:-8}
 SOAK_FD_SLACK=${SOAK_FD_SLACK:-$((16 + 2 * SOAK_THREADS))}
 SOAK_HEAP=${SOAK_HEAP:-512m}
 TARGET=${SOAK_TARGET:-target-soak}
+SOAK_TRANSPORT=${SOAK_TRANSPORT:-auto}
 
 if [[ -z "${SOAK_SKIP_BUILD:-}" ]]; then
   echo "building gateway.jar and the soak driver (-Dtarget.name=$TARGET)"
@@ -80,7 +82,8 @@ YAML
 java -Xmx256m -cp "$DRIVER_CP" dev.privateupstream.bench.soak.SoakDriver backend "$BACKEND_PORT" > "$work/backend.log" 2>&1 &
 pids+=($!)
 # The access log (stdout) goes nowhere: it is written, as in production, but not kept.
-java -Xms"$SOAK_HEAP" -Xmx"$SOAK_HEAP" -jar "$GATEWAY_JAR" run --config "$work/gateway.yaml" > /dev/null 2> "$work/gateway.log" &
+java -Xms"$SOAK_HEAP" -Xmx"$SOAK_HEAP" -jar "$GATEWAY_JAR" run --config "$work/gateway.yaml" \
+  --transport "$SOAK_TRANSPORT" > /dev/null 2> "$work/gateway.log" &
 GATEWAY_PID=$!
 pids+=("$GATEWAY_PID")
 
@@ -89,8 +92,9 @@ for _ in $(seq 1 100); do
   if ! kill -0 "$GATEWAY_PID" 2>/dev/null; then cat "$work/gateway.log"; exit 1; fi
   sleep 0.2
 done
-echo "gateway pid $GATEWAY_PID on 127.0.0.1:$GATEWAY_PORT (admin $ADMIN_PORT), backend on $BACKEND_PORT;" \
-  "$SOAK_SECONDS s, $SOAK_THREADS threads"
+took=$(sed -n 's/.*proxy listening on .* (\([a-z_]*\) transport.*/\1/p' "$work/gateway.log" | head -1)
+echo "gateway pid $GATEWAY_PID on 127.0.0.1:$GATEWAY_PORT (admin $ADMIN_PORT, transport $SOAK_TRANSPORT:$took)," \
+  "backend on $BACKEND_PORT; $SOAK_SECONDS s, $SOAK_THREADS threads"
 
 status=0
 java -cp "$DRIVER_CP" dev.privateupstream.bench.soak.SoakDriver drive "$GATEWAY_PORT" "$ADMIN_PORT" \
