@@ -32,8 +32,8 @@ import java.util.function.Supplier;
  * (the reads and writes of a loop iteration reach the kernel in one system call: the fastest here, see
  * benchmarks/README.md), native epoll, NIO. io_uring does not load where a container's seccomp profile or
  * {@code kernel.io_uring_disabled} forbids it, and {@code auto} then falls back to epoll; older kernels
- * get epoll because their io_uring lacks what Netty's socket transport uses (multishot receive, deferred
- * task running) and was never measured here.
+ * get epoll because their io_uring lacks what Netty's transport sets its rings up with when it can
+ * (single issuer, 6.0; deferred task running, 6.1) and was never measured here.
  */
 public enum Transport {
     EPOLL(Epoll::isAvailable, Epoll::unavailabilityCause, EpollIoHandler::newFactory,
@@ -46,7 +46,7 @@ public enum Transport {
     /** The names {@link #select} takes. */
     public static final String NAMES = "auto, epoll, io_uring, nio";
 
-    /** The oldest kernel on which {@code auto} takes io_uring: the first long-term release with all of it. */
+    /** The oldest kernel on which {@code auto} takes io_uring: the first long-term release with all of the above. */
     static final int IO_URING_MIN_MAJOR = 6;
     static final int IO_URING_MIN_MINOR = 1;
 
