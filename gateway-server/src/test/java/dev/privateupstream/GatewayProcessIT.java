@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +39,7 @@ class GatewayProcessIT {
     @BeforeEach
     void files() throws Exception {
         backend = RecordingBackend.start();
-        config = dir.resolve("gateway.yaml");
-        Files.writeString(config, TestGateway.gatewayYaml(
-                TestGateway.upstream("func-a", TestGateway.RESOURCE, backend.url(), "")
-                        + TestGateway.upstream("func-b", TestGateway.OTHER_RESOURCE, backend.url(),
-                        "    hosts: [ func-b.example ]\n"), "limits:\n  drainTimeout: 30s\n"));
-        Files.writeString(dir.resolve("endpoints.yaml"), TestGateway.STANDARD_ENDPOINTS);
+        config = TestGateway.writeStandardFiles(dir, backend, "limits:\n  drainTimeout: 30s\n");
     }
 
     @AfterEach

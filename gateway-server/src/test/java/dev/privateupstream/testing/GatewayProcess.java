@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -34,19 +35,27 @@ public final class GatewayProcess implements AutoCloseable {
         this.adminPort = adminPort;
     }
 
-    /** Starts the jar and waits until both listeners are bound (their ports read from its log). */
+    /**
+     * Starts the jar on the integration tests' transport ({@link TestTransport}) and waits until both
+     * listeners are bound (their ports read from its log).
+     */
     public static GatewayProcess start(Path config, Path logs, String name) throws IOException, InterruptedException {
-        final String jar = System.getProperty("gateway.jar");
-        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("gateway.jar: " + jar + " (expected: the shaded jar, built by "
-                    + "`mvn package`; Failsafe passes its path)");
-        }
-        final String java = ProcessHandle.current().info().command().orElse("java");
+        return start(config, logs, name, List.of(), TestTransport.name());
+    }
+
+    /**
+     * As {@link #start(Path, Path, String)}, with {@code run --transport transport}, the command run through
+     * {@code launcher} (a program that takes the command as its arguments; empty for none).
+     */
+    public static GatewayProcess start(Path config, Path logs, String name, List<String> launcher, String transport)
+            throws IOException, InterruptedException {
         Files.createDirectories(logs);
         final Path out = logs.resolve(name + ".out");
         final Path err = logs.resolve(name + ".err");
-        final Process process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar, "run", "--config",
-                config.toString(), "--threads", "2", "--transport", TestTransport.name()))
+        final List<String> command = new ArrayList<>(launcher);
+        command.addAll(command("run", "--config", config.toString(), "--threads", "2",
+                "--transport", transport));
+        final Process process = new ProcessBuilder(command)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
@@ -66,6 +75,19 @@ public final class GatewayProcess implements AutoCloseable {
             admin = port(ADMIN, log);
         }
         return new GatewayProcess(process, out, err, proxy, admin);
+    }
+
+    /** {@code java -Xmx256m -jar gateway.jar ARGS...}, with the jar Failsafe built. */
+    public static List<String> command(String... args) {
+        final String jar = System.getProperty("gateway.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("gateway.jar: " + jar + " (expected: the shaded jar, built by "
+                    + "`mvn package`; Failsafe passes its path)");
+        }
+        final String java = ProcessHandle.current().info().command().orElse("java");
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar", jar));
+        command.addAll(List.of(args));
+        return command;
     }
 
     private static Integer port(Pattern pattern, String log) {

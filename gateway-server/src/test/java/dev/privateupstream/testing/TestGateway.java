@@ -107,9 +107,24 @@ public final class TestGateway implements AutoCloseable {
     /** As {@link #standard(Path, RecordingBackend, String)}, on that socket transport. */
     public static TestGateway standard(Path dir, RecordingBackend backend, String extra, Transport transport)
             throws Exception {
-        return start(dir, gatewayYaml(upstream("func-a", RESOURCE, backend.url(), "")
-                + upstream("func-b", OTHER_RESOURCE, backend.url(), "    hosts: [ func-b.example ]\n"), extra),
-                STANDARD_ENDPOINTS, transport);
+        return start(dir, standardYaml(backend, extra), STANDARD_ENDPOINTS, transport);
+    }
+
+    /** The gateway.yaml of {@link #standard(Path, RecordingBackend, String)}. */
+    public static String standardYaml(RecordingBackend backend, String extra) {
+        return gatewayYaml(upstream("func-a", RESOURCE, backend.url(), "")
+                + upstream("func-b", OTHER_RESOURCE, backend.url(), "    hosts: [ func-b.example ]\n"), extra);
+    }
+
+    /**
+     * Writes the standard configuration's two files into {@code dir}, for a gateway started some other way
+     * (a process); returns the path of gateway.yaml.
+     */
+    public static Path writeStandardFiles(Path dir, RecordingBackend backend, String extra) throws IOException {
+        final Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, standardYaml(backend, extra));
+        Files.writeString(dir.resolve("endpoints.yaml"), STANDARD_ENDPOINTS);
+        return config;
     }
 
     public int port() {
