@@ -12,10 +12,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -32,10 +35,12 @@ public final class AdminServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel listener;
+    private final ChannelGroup connections;
 
-    private AdminServer(EventLoopGroup group, Channel listener) {
+    private AdminServer(EventLoopGroup group, Channel listener, ChannelGroup connections) {
         this.group = group;
         this.listener = listener;
+        this.connections = connections;
     }
 
     /**
@@ -53,6 +58,7 @@ public final class AdminServer implements AutoCloseable {
         final MetricsEndpoint scrape = new MetricsEndpoint(metrics);
         requireNonNull(ready, "ready");
         final EventLoopGroup group = transport.newGroup(1, "gateway-admin");
+        final ChannelGroup connections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
         try {
             final Channel listener = new ServerBootstrap()
                     .group(group)
@@ -61,6 +67,7 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                     new HttpServerCodec(),
@@ -69,7 +76,7 @@ public final class AdminServer implements AutoCloseable {
                         }
                     })
                     .bind(config.address(), config.port()).sync().channel();
-            return new AdminServer(group, listener);
+            return new AdminServer(group, listener, connections);
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -84,6 +91,9 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().awaitUninterruptibly();
+        // Connections first, while the loop still runs: on io_uring a read in flight gives its buffer
+        // back only when its completion is handled, which a loop already shutting down may never do.
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }
