@@ -12,6 +12,7 @@ import dev.privateupstream.testing.AdminClient;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.RecordingBackend;
 import dev.privateupstream.testing.TestGateway;
+import dev.privateupstream.testing.TestTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -245,7 +246,7 @@ class ConfigReloadIT {
                 .replace("file: endpoints.yaml", "file: configmap/endpoints.yaml"));
         final ConfigLoader loader = new ConfigLoader(Map.of());
         final GatewayServer server = GatewayServer.start(loader.load(dir.resolve("gateway.yaml")), loader,
-                new GatewayMetrics(), 1);
+                new GatewayMetrics(), 1, TestTransport.chosen());
         try {
             try (RawClient client = new RawClient("127.0.0.20", server.listenAddress().getPort())) {
                 assertThat(client.send(REQUEST).read().status()).isEqualTo(403);
