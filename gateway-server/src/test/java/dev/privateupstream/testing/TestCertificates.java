@@ -47,13 +47,24 @@ public final class TestCertificates {
      */
     public Issued issue(String file, String commonName, String... subjectAltNames)
             throws IOException, InterruptedException {
+        return issueFor("serverAuth", file, commonName, subjectAltNames);
+    }
+
+    /**
+     * Like {@link #issue(String, String, String...)} for other uses: {@code extendedKeyUsage} is openssl's
+     * list, such as {@code clientAuth} for a client certificate or {@code serverAuth,clientAuth} for a server
+     * that also connects to itself as a client (etcd's gateway does); no subject alternative names for none.
+     */
+    public Issued issueFor(String extendedKeyUsage, String file, String commonName, String... subjectAltNames)
+            throws IOException, InterruptedException {
         final Path key = dir.resolve(file + ".key");
         final Path request = dir.resolve(file + ".csr");
         final Path certificate = dir.resolve(file + ".pem");
         final Path extensions = dir.resolve(file + ".ext");
-        Files.writeString(extensions, "subjectAltName=" + String.join(",", subjectAltNames) + "\n"
+        Files.writeString(extensions, (subjectAltNames.length == 0 ? ""
+                : "subjectAltName=" + String.join(",", subjectAltNames) + "\n")
                 + "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                + "extendedKeyUsage=serverAuth\n");
+                + "extendedKeyUsage=" + extendedKeyUsage + "\n");
         ExternalProcess.check(dir, "openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(), "-out", request.toString(),
                 "-subj", "/CN=" + commonName);
