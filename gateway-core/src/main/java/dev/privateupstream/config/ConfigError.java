@@ -3,6 +3,7 @@ package dev.privateupstream.config;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * One configuration error, located: {@code FILE:LINE: key.path: message} (SPEC §4).
@@ -17,6 +18,15 @@ public record ConfigError(Path file, int line, String keyPath, String message) {
         requireNonNull(file, "file");
         requireNonNull(keyPath, "keyPath");
         requireNonNull(message, "message");
+    }
+
+    /** Every error on a line of its own, as {@code validate} prints them. */
+    public static String describeAll(List<ConfigError> errors) {
+        final StringBuilder out = new StringBuilder();
+        for (ConfigError error : errors) {
+            out.append(out.length() == 0 ? "" : "\n").append(error);
+        }
+        return out.toString();
     }
 
     @Override

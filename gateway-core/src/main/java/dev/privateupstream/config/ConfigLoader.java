@@ -49,9 +49,15 @@ public final class ConfigLoader {
         ConfigErrors errors = new ConfigErrors();
         YamlNode root = YamlTree.read(file, YamlTree.FILE, errors);
         GatewayYaml main = root == null ? null : GatewayYaml.read(root, new ConfigSource(file, variables, errors));
-        if (main == null || main.endpointsFile() == null) {
-            // Already reported; without the endpoints file's path there is nothing more to read.
+        if (main == null || main.endpointsFile() == null && main.etcd() == null) {
+            // Already reported; without the endpoints' store there is nothing more to read.
             throw new ConfigException(errors.list());
+        }
+        if (main.etcd() != null) {
+            // The endpoints live in etcd: the store reads them (SPEC §10); loading a file does no network I/O.
+            errors.throwIfAny();
+            return new GatewayConfig(file, main.listen(), main.limits(), main.admin(), main.signalr(),
+                    main.upstreams().upstreams(), null, main.etcd(), List.of());
         }
         Located<Path> endpointsFile = main.endpointsFile();
         List<SharedPrivateEndpoint> endpoints = readEndpoints(endpointsFile.value(),
@@ -59,7 +65,23 @@ public final class ConfigLoader {
                 errors);
         errors.throwIfAny();
         return new GatewayConfig(file, main.listen(), main.limits(), main.admin(), main.signalr(),
-                main.upstreams().upstreams(), endpointsFile.value(), endpoints);
+                main.upstreams().upstreams(), endpointsFile.value(), null, endpoints);
+    }
+
+    /**
+     * Reads an endpoints file that is not the configuration's own (the etcd store's {@code cacheFile}, the
+     * file of {@code store import}) and checks it against {@code upstreams} with the endpoints file's rules.
+     *
+     * @throws ConfigException with every error of the file
+     */
+    public List<SharedPrivateEndpoint> loadEndpoints(Path endpointsFile, List<UpstreamConfig> upstreams)
+            throws ConfigException {
+        requireNonNull(endpointsFile, "endpointsFile");
+        ConfigErrors errors = new ConfigErrors();
+        List<SharedPrivateEndpoint> endpoints = readEndpoints(endpointsFile.toAbsolutePath().normalize(),
+                resourceIds(requireNonNull(upstreams, "upstreams")), "", errors);
+        errors.throwIfAny();
+        return endpoints;
     }
 
     /**
@@ -71,6 +93,9 @@ public final class ConfigLoader {
      */
     public GatewayConfig reloadEndpoints(GatewayConfig current) throws ConfigException {
         requireNonNull(current, "current");
+        if (current.endpointsFile() == null) {
+            throw new IllegalArgumentException("current: its endpoints live in etcd, not in a file");
+        }
         ConfigErrors errors = new ConfigErrors();
         List<SharedPrivateEndpoint> endpoints = readEndpoints(current.endpointsFile(),
                 resourceIds(current.upstreams()), "", errors);

@@ -102,7 +102,7 @@ public final class EndpointsFile {
     }
 
     /** The file's text for these endpoints; {@code []} when there are none. */
-    static String render(List<SharedPrivateEndpoint> endpoints) {
+    public static String render(List<SharedPrivateEndpoint> endpoints) {
         StringBuilder out = new StringBuilder(HEADER);
         if (endpoints.isEmpty()) {
             return out.append("[]\n").toString();

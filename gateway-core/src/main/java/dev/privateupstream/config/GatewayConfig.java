@@ -15,8 +15,11 @@ import java.util.List;
  * @param admin the admin server
  * @param signalr SignalR upstream settings, or {@code null} when the section is absent
  * @param upstreams the upstreams in file order (routing takes the first that matches)
- * @param endpointsFile the shared private endpoints file, resolved against {@code file}'s folder
- * @param endpoints the endpoints declared in {@code endpointsFile}, in file order
+ * @param endpointsFile the shared private endpoints file, resolved against {@code file}'s folder, or
+ *        {@code null} when the endpoints live in etcd
+ * @param etcd the shared store of the endpoints (SPEC §10), or {@code null} when they live in
+ *        {@code endpointsFile}; exactly one of the two is set
+ * @param endpoints the endpoints in force, in store order (file order, or key order in etcd)
  */
 public record GatewayConfig(
         Path file,
@@ -26,6 +29,7 @@ public record GatewayConfig(
         SignalRConfig signalr,
         List<UpstreamConfig> upstreams,
         Path endpointsFile,
+        EtcdConfig etcd,
         List<SharedPrivateEndpoint> endpoints) {
 
     public GatewayConfig {
@@ -34,12 +38,21 @@ public record GatewayConfig(
         requireNonNull(limits, "limits");
         requireNonNull(admin, "admin");
         upstreams = List.copyOf(upstreams);
-        requireNonNull(endpointsFile, "endpointsFile");
+        if ((endpointsFile == null) == (etcd == null)) {
+            throw new IllegalArgumentException("endpointsFile and etcd: expected exactly one");
+        }
         endpoints = List.copyOf(endpoints);
     }
 
     /** The same configuration with another set of endpoints (admin API changes, endpoints file reloads). */
     public GatewayConfig withEndpoints(List<SharedPrivateEndpoint> newEndpoints) {
-        return new GatewayConfig(file, listen, limits, admin, signalr, upstreams, endpointsFile, newEndpoints);
+        return new GatewayConfig(file, listen, limits, admin, signalr, upstreams, endpointsFile, etcd,
+                newEndpoints);
+    }
+
+    /** Where the endpoints live, for messages: the endpoints file, or {@code etcd PREFIX at URLS}. */
+    public String endpointStoreName() {
+        return etcd == null ? endpointsFile.toString()
+                : "etcd " + etcd.endpointsPrefix() + " at " + etcd.endpoints();
     }
 }

@@ -16,7 +16,9 @@ import java.util.Locale;
  * their own file (SPEC §4).
  *
  * @param endpointsFile {@code sharedPrivateEndpoints.file} resolved against the folder of
- *        {@code gateway.yaml}, or {@code null} when it could not be read
+ *        {@code gateway.yaml}, or {@code null} when the endpoints live in etcd or it could not be read
+ * @param etcd {@code sharedPrivateEndpoints.etcd}, or {@code null} when the endpoints live in a file or it
+ *        could not be read
  */
 record GatewayYaml(
         ListenConfig listen,
@@ -24,7 +26,8 @@ record GatewayYaml(
         AdminConfig admin,
         SignalRConfig signalr,
         UpstreamsYaml upstreams,
-        Located<Path> endpointsFile) {
+        Located<Path> endpointsFile,
+        EtcdConfig etcd) {
 
     static final List<String> KEYS = List.of("listen", "limits", "admin", "signalr", "upstreams",
             "sharedPrivateEndpoints");
@@ -35,7 +38,7 @@ record GatewayYaml(
             "idleTimeout", "drainTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout");
     static final List<String> ADMIN_KEYS = List.of("address", "port", "token");
     static final List<String> SIGNALR_KEYS = List.of("accessKeys", "requireSignature", "validateRequests");
-    static final List<String> ENDPOINTS_KEYS = List.of("file");
+    static final List<String> ENDPOINTS_KEYS = List.of("file", "etcd");
 
     static final String DEFAULT_LISTEN_ADDRESS = "0.0.0.0";
     static final int DEFAULT_LISTEN_PORT = 8080;
@@ -66,7 +69,13 @@ record GatewayYaml(
         checkPorts(source, listenSection, adminSection, listen, admin);
         SignalRConfig signalr = signalr(m.section("signalr", SIGNALR_KEYS));
         UpstreamsYaml upstreams = UpstreamsYaml.read(m);
-        return new GatewayYaml(listen, limits, admin, signalr, upstreams, endpointsFile(m, folder));
+        MappingReader store = endpointStore(m);
+        Located<Path> endpointsFile = store == null || !store.has("file") ? null
+                : store.required("file", "the path of the endpoints file, relative to this file's folder",
+                        text -> path(folder, text));
+        MappingReader etcdSection = store == null ? null : store.section("etcd", EtcdYaml.KEYS);
+        EtcdConfig etcd = etcdSection == null ? null : EtcdYaml.read(etcdSection, folder);
+        return new GatewayYaml(listen, limits, admin, signalr, upstreams, endpointsFile, etcd);
     }
 
     private static ListenConfig listen(MappingReader m, Path folder) {
@@ -101,28 +110,39 @@ record GatewayYaml(
         }
         // The server loads these files through the same PemFiles, so what validates here also loads there.
         Located<Path> certificate = m.required("certificate", "the path of a PEM certificate chain",
-                text -> {
-                    Path file = readableFile(folder, text);
-                    PemFiles.certificates(file);
-                    return file;
-                });
+                text -> certificateFile(folder, text));
         Located<Path> privateKey = m.required("privateKey", "the path of a PEM private key",
-                text -> {
-                    Path file = readableFile(folder, text);
-                    PemFiles.privateKey(file);
-                    return file;
-                });
-        if (certificate == null || privateKey == null) {
-            return null;
-        }
-        try {
-            PemFiles.checkKeyPair(PemFiles.certificates(certificate.value()).get(0),
-                    PemFiles.privateKey(privateKey.value()), privateKey.value().toString());
-        } catch (IllegalArgumentException e) {
-            m.source().error(privateKey.line(), privateKey.keyPath(), e.getMessage());
+                text -> privateKeyFile(folder, text));
+        if (certificate == null || privateKey == null || !keyPairMatches(m, certificate, privateKey)) {
             return null;
         }
         return new TlsConfig(certificate.value(), privateKey.value());
+    }
+
+    /** A readable PEM certificate (chain) file, relative to the folder of {@code gateway.yaml}. */
+    static Path certificateFile(Path folder, String text) {
+        Path file = readableFile(folder, text);
+        PemFiles.certificates(file);
+        return file;
+    }
+
+    /** A readable PEM private key file, relative to the folder of {@code gateway.yaml}. */
+    static Path privateKeyFile(Path folder, String text) {
+        Path file = readableFile(folder, text);
+        PemFiles.privateKey(file);
+        return file;
+    }
+
+    /** Whether the key belongs to the chain's first certificate; when not, says so on the key's line. */
+    static boolean keyPairMatches(MappingReader m, Located<Path> certificate, Located<Path> privateKey) {
+        try {
+            PemFiles.checkKeyPair(PemFiles.certificates(certificate.value()).get(0),
+                    PemFiles.privateKey(privateKey.value()), privateKey.value().toString());
+            return true;
+        } catch (IllegalArgumentException e) {
+            m.source().error(privateKey.line(), privateKey.keyPath(), e.getMessage());
+            return false;
+        }
     }
 
     private static LimitsConfig limits(MappingReader m) {
@@ -194,18 +214,33 @@ record GatewayYaml(
         return new SignalRConfig(accessKeys, requireSignature, validateRequests);
     }
 
-    private static Located<Path> endpointsFile(MappingReader root, Path folder) {
+    /**
+     * The {@code sharedPrivateEndpoints} section, or {@code null} when it is missing or does not name
+     * exactly one store (reported): a file or etcd (SPEC §4, §10).
+     */
+    private static MappingReader endpointStore(MappingReader root) {
+        String expected = "(expected: a mapping with either file, the endpoints file, or etcd, the shared store)";
         if (!root.has("sharedPrivateEndpoints")) {
-            root.source().error(root.line("sharedPrivateEndpoints"), "sharedPrivateEndpoints",
-                    "missing (expected: a mapping with the key file, the endpoints file)");
+            root.source().error(root.line("sharedPrivateEndpoints"), "sharedPrivateEndpoints", "missing " + expected);
             return null;
         }
         MappingReader m = root.section("sharedPrivateEndpoints", ENDPOINTS_KEYS);
-        return m == null ? null : m.required("file", "the path of the endpoints file, relative to this file's folder",
-                text -> path(folder, text));
+        if (m == null) {
+            return null;
+        }
+        if (m.has("file") && m.has("etcd")) {
+            m.source().error(m.line("etcd"), m.path("etcd"), "set together with file; the endpoints live in one "
+                    + "store " + expected);
+            return null;
+        }
+        if (!m.has("file") && !m.has("etcd")) {
+            m.source().error(m.line(), m.path(), "names no store " + expected);
+            return null;
+        }
+        return m;
     }
 
-    private static Path path(Path folder, String text) {
+    static Path path(Path folder, String text) {
         try {
             return folder.resolve(text).normalize();
         } catch (InvalidPathException e) {

@@ -73,7 +73,7 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             String categoryPattern = m.value("categoryPattern", null, UpstreamsYaml::pattern);
             String eventPattern = m.value("eventPattern", null, UpstreamsYaml::pattern);
             int maxConnections = m.value("maxConnections", DEFAULT_MAX_CONNECTIONS, UpstreamsYaml::maxConnections);
-            Located<Path> caFile = m.located("caFile", text -> caFile(folder, text));
+            Located<Path> caFile = m.located("caFile", text -> GatewayYaml.certificateFile(folder, text));
             if (caFile != null && url != null && !"https".equals(url.value().getScheme())) {
                 m.source().error(caFile.line(), caFile.keyPath(), "set for an http upstream (expected: caFile "
                         + "only with an https url, whose backend certificate it verifies)");
@@ -84,13 +84,6 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             }
         }
         return new UpstreamsYaml(upstreams, allResourceIds ? resourceIds : null);
-    }
-
-    /** A readable PEM file of CA certificates, relative to the folder of {@code gateway.yaml}. */
-    private static Path caFile(Path folder, String text) {
-        Path file = GatewayYaml.readableFile(folder, text);
-        PemFiles.certificates(file);
-        return file;
     }
 
     private static String name(String text) {

@@ -41,7 +41,7 @@ class PolicySnapshotTest {
                 new ListenConfig("127.0.0.1", 0, null, ListenConfig.ProxyProtocolMode.DISABLED, List.of(),
                         ListenConfig.ForwardedHeader.NONE, false),
                 LimitsConfig.DEFAULTS, new AdminConfig("127.0.0.1", 0, null), null, upstreams,
-                Path.of("/tmp/endpoints.yaml"), List.of(endpoints));
+                Path.of("/tmp/endpoints.yaml"), null, List.of(endpoints));
         return PolicySnapshot.of(config, 7);
     }
 
