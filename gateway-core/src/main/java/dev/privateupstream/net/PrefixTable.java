@@ -148,6 +148,17 @@ public final class PrefixTable<V> {
         return (V) (slot < v4Values.length ? v4Values[slot] : v6Values[slot - v4Values.length]);
     }
 
+    /**
+     * The length of the prefix in {@code slot} (a slot {@link #slotOf} returned): lets a caller that looks an
+     * address up in two tables of the same family keep the longer match.
+     */
+    public int lengthAt(int slot) {
+        if (slot < v4Values.length) {
+            return v4Nodes[(slot << 2) + 1] & LENGTH_MASK;
+        }
+        return (int) v6Nodes[((slot - v4Values.length) << 2) + 2] & LENGTH_MASK;
+    }
+
     /** The value of the longest IPv4 prefix containing the address {@code bits}, or {@code null}. */
     @SuppressWarnings("unchecked")
     public V lookupV4(int bits) {

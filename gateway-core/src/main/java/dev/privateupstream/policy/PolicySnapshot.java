@@ -23,6 +23,13 @@ import java.util.Map;
  * <p>Built off the event loop from a validated {@link GatewayConfig}; the proxy, {@code explain} and the
  * benchmarks all call the same {@link #decide(CallFacts)}. Every possible {@link Decision} is built here,
  * once per rule and route, so deciding walks the prefix table and the routes and allocates nothing.
+ *
+ * <p>Compiling 100,000 endpoints takes tens of milliseconds, too long to pay for every approval. So
+ * {@link #withChanged} builds the next snapshot from this one: the compiled tables are shared, and the
+ * endpoints changed since they were compiled (new ones, or new statuses of existing ones, with the same
+ * prefixes and link id) go into a small overlay consulted first, where the longer prefix wins and an equal
+ * one is the overlay's. A removal, a change of prefixes or link id, other upstreams, or an overlay grown
+ * past {@link #MAX_OVERLAY} endpoints compile the whole set instead.
  */
 public final class PolicySnapshot {
     private static final Decision PUBLIC_NETWORK = new Decision.Deny(DenyReason.PUBLIC_NETWORK, null, null);
@@ -31,6 +38,7 @@ public final class PolicySnapshot {
 
     private final GatewayConfig config;
     private final long generation;
+    private final boolean endpointsLoaded;
     private final Route[] routes;
     private final List<Route> routeList;
     /** By longest prefix: the {@link RuleDecisions#outcomes} of each rule, so one object holds the answer. */
@@ -45,10 +53,38 @@ public final class PolicySnapshot {
     private final Map<LinkId, RuleDecisions> byLinkId;
     private final Map<String, SharedPrivateEndpoint> endpointsByName;
     private final SignatureVerifier signatureVerifier;
+    /** Endpoints changed since the tables above were compiled, or {@code null}. */
+    private final Overlay overlay;
+    /** How many endpoints are in each status, by ordinal: kept, not counted again, on a change. */
+    private final int[] statusCounts;
 
-    private PolicySnapshot(GatewayConfig config, long generation) {
+    /** More changed endpoints than this since the last whole compile, and the next change compiles anew. */
+    public static final int MAX_OVERLAY = 256;
+
+    /** The next snapshot on the tables of {@code base}, with {@code overlay} consulted first. */
+    private PolicySnapshot(PolicySnapshot base, GatewayConfig config, long generation, Overlay overlay,
+            int[] statusCounts) {
+        this.statusCounts = statusCounts;
         this.config = config;
         this.generation = generation;
+        this.endpointsLoaded = true;
+        this.signatureVerifier = base.signatureVerifier;
+        this.routes = base.routes;
+        this.routeList = base.routeList;
+        this.byAddress = base.byAddress;
+        this.outcomesBySlot = base.outcomesBySlot;
+        this.stride = base.stride;
+        this.byLinkId = base.byLinkId;
+        this.endpointsByName = base.endpointsByName;
+        this.overlay = overlay;
+    }
+
+    private PolicySnapshot(GatewayConfig config, long generation, boolean endpointsLoaded) {
+        this.config = config;
+        this.generation = generation;
+        this.endpointsLoaded = endpointsLoaded;
+        this.overlay = null;
+        this.statusCounts = new int[EndpointStatus.values().length];
         final SignalRConfig signalr = config.signalr();
         signatureVerifier = signalr == null || signalr.accessKeys().isEmpty()
                 ? null : new SignatureVerifier(signalr.accessKeys());
@@ -63,6 +99,7 @@ public final class PolicySnapshot {
         byLinkId = new HashMap<>();
         endpointsByName = new HashMap<>();
         for (SharedPrivateEndpoint endpoint : config.endpoints()) {
+            statusCounts[endpoint.status().ordinal()]++;
             endpointsByName.put(endpoint.name(), endpoint);
             for (IpPrefix prefix : endpoint.privateIps()) {
                 table.add(prefix, new RuleDecisions(new MatchedRule(endpoint, prefix), routes).outcomes);
@@ -89,7 +126,60 @@ public final class PolicySnapshot {
      *        whether they are stale
      */
     public static PolicySnapshot of(GatewayConfig config, long generation) {
-        return new PolicySnapshot(requireNonNull(config, "config"), generation);
+        return new PolicySnapshot(requireNonNull(config, "config"), generation, true);
+    }
+
+    /**
+     * A snapshot with no endpoint set yet: the shared store did not answer at start and there was no cache
+     * file (SPEC §10). The proxy answers every call {@code 503 store-unavailable} until a set is loaded.
+     */
+    public static PolicySnapshot awaitingStore(GatewayConfig config, long generation) {
+        if (!requireNonNull(config, "config").endpoints().isEmpty()) {
+            throw new IllegalArgumentException("config: holds endpoints (expected none while awaiting the store)");
+        }
+        return new PolicySnapshot(config, generation, false);
+    }
+
+    /**
+     * The snapshot of {@code next}, whose endpoints are this snapshot's with {@code changed} created or
+     * changed (none removed), built without compiling the unchanged ones when it can (see the class
+     * comment); otherwise compiled whole, as {@link #of} would.
+     *
+     * @param next the whole validated configuration after the change
+     * @param changed the endpoints created or changed, as they are in {@code next}
+     */
+    public PolicySnapshot withChanged(GatewayConfig next, long nextGeneration, List<SharedPrivateEndpoint> changed) {
+        requireNonNull(next, "next");
+        requireNonNull(changed, "changed");
+        if (!endpointsLoaded || !next.upstreams().equals(config.upstreams())
+                || !java.util.Objects.equals(next.signalr(), config.signalr())) {
+            return of(next, nextGeneration);
+        }
+        final Map<String, SharedPrivateEndpoint> accumulated = overlay == null ? new java.util.LinkedHashMap<>()
+                : new java.util.LinkedHashMap<>(overlay.endpoints);
+        final int[] counts = statusCounts.clone();
+        for (SharedPrivateEndpoint endpoint : changed) {
+            final SharedPrivateEndpoint old = accumulated.containsKey(endpoint.name())
+                    ? accumulated.get(endpoint.name()) : endpointsByName.get(endpoint.name());
+            if (old != null && (!old.privateIps().equals(endpoint.privateIps())
+                    || !java.util.Objects.equals(old.linkId(), endpoint.linkId()))) {
+                return of(next, nextGeneration);
+            }
+            if (old != null) {
+                counts[old.status().ordinal()]--;
+            }
+            counts[endpoint.status().ordinal()]++;
+            accumulated.put(endpoint.name(), endpoint);
+        }
+        if (accumulated.size() > MAX_OVERLAY) {
+            return of(next, nextGeneration);
+        }
+        return new PolicySnapshot(this, next, nextGeneration, new Overlay(accumulated, routes), counts);
+    }
+
+    /** Whether an endpoint set is in force; {@code false} only for {@link #awaitingStore}. */
+    public boolean endpointsLoaded() {
+        return endpointsLoaded;
     }
 
     /** The decision for a call, in the check order of SPEC §5 up to and including the endpoint's status. */
@@ -98,7 +188,10 @@ public final class PolicySnapshot {
         final LinkId linkId = facts.linkId();
         if (linkId != null) {
             // Rule 1: a declared link id names the endpoint; its privateIps, if any, must hold the caller.
-            final RuleDecisions matched = byLinkId.get(linkId);
+            RuleDecisions matched = overlay == null ? null : overlay.byLinkId.get(linkId);
+            if (matched == null) {
+                matched = byLinkId.get(linkId);
+            }
             if (matched != null) {
                 if (matched.ownPrefixes != null && matched.ownPrefixes.lookup(caller) == null) {
                     return matched.linkIdMismatch;
@@ -109,6 +202,12 @@ public final class PolicySnapshot {
         // Rule 2: the longest prefix; an endpoint that declares a link id must be reached by it, which its
         // outcomes say whatever the route.
         final int slot = byAddress.slotOf(caller);
+        if (overlay != null) {
+            final Decision[] changed = overlay.longer(caller, byAddress, slot);
+            if (changed != null) {
+                return changed[routeIndex(facts)];
+            }
+        }
         if (slot < 0) {
             return caller.addressClass().isPrivate() ? UNKNOWN_PRIVATE_ENDPOINT : PUBLIC_NETWORK;
         }
@@ -135,7 +234,9 @@ public final class PolicySnapshot {
      * refuse connections at accept ({@code listen.rejectAtConnect}).
      */
     public boolean canEverAllow(IpAddress source) {
-        final Decision[] outcomes = byAddress.lookup(source);
+        final int slot = byAddress.slotOf(source);
+        final Decision[] changed = overlay == null ? null : overlay.longer(source, byAddress, slot);
+        final Decision[] outcomes = changed != null ? changed : byAddress.valueAt(slot);
         if (outcomes == null) {
             return false;
         }
@@ -187,19 +288,56 @@ public final class PolicySnapshot {
 
     /** The endpoint of that name, or {@code null}. */
     public SharedPrivateEndpoint endpoint(String name) {
-        return endpointsByName.get(name);
+        final SharedPrivateEndpoint changed = overlay == null ? null : overlay.endpoints.get(name);
+        return changed != null ? changed : endpointsByName.get(name);
+    }
+
+    /** How many endpoints changed since this snapshot's tables were compiled (0 after a whole compile). */
+    public int overlaySize() {
+        return overlay == null ? 0 : overlay.endpoints.size();
     }
 
     /** How many endpoints are in each status (every status present, zero included). */
     public Map<EndpointStatus, Integer> endpointCounts() {
         final Map<EndpointStatus, Integer> counts = new EnumMap<>(EndpointStatus.class);
         for (EndpointStatus status : EndpointStatus.values()) {
-            counts.put(status, 0);
-        }
-        for (SharedPrivateEndpoint endpoint : config.endpoints()) {
-            counts.merge(endpoint.status(), 1, Integer::sum);
+            counts.put(status, statusCounts[status.ordinal()]);
         }
         return counts;
+    }
+
+    /** The endpoints changed since the shared tables were compiled, compiled on their own. */
+    private static final class Overlay {
+        final Map<String, SharedPrivateEndpoint> endpoints;
+        final PrefixTable<Decision[]> byAddress;
+        final Map<LinkId, RuleDecisions> byLinkId = new HashMap<>();
+
+        Overlay(Map<String, SharedPrivateEndpoint> endpoints, Route[] routes) {
+            this.endpoints = endpoints;
+            final PrefixTable.Builder<Decision[]> table = PrefixTable.builder();
+            for (SharedPrivateEndpoint endpoint : endpoints.values()) {
+                for (IpPrefix prefix : endpoint.privateIps()) {
+                    table.add(prefix, new RuleDecisions(new MatchedRule(endpoint, prefix), routes).outcomes);
+                }
+                if (endpoint.linkId() != null) {
+                    byLinkId.put(endpoint.linkId(), new RuleDecisions(new MatchedRule(endpoint, null), routes));
+                }
+            }
+            byAddress = table.build();
+        }
+
+        /**
+         * The overlay's outcomes for {@code address} when its match is at least as long as the base's match
+         * in {@code baseSlot} (an equal prefix is a changed endpoint's own: the overlay's is newer), else
+         * {@code null}.
+         */
+        Decision[] longer(IpAddress address, PrefixTable<Decision[]> base, int baseSlot) {
+            final int slot = byAddress.slotOf(address);
+            if (slot < 0 || baseSlot >= 0 && byAddress.lengthAt(slot) < base.lengthAt(baseSlot)) {
+                return null;
+            }
+            return byAddress.valueAt(slot);
+        }
     }
 
     /** Every decision one rule can lead to, built once. */
