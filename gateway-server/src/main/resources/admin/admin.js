@@ -6,6 +6,7 @@
 (function () {
   const API = '/api/shared-private-endpoints';
   const TRAFFIC = '/api/shared-private-endpoints-traffic';
+  const REPLICAS = '/api/replicas';
   const TOKEN_KEY = 'gateway-admin-token';
   const REFRESH_MS = 5000;
 
@@ -128,6 +129,7 @@
         $('since').textContent = new Date(traffic.body.since).toLocaleString();
       }
       render(list.body.value, counts);
+      renderReplicas(await api('GET', REPLICAS));
     } catch (e) {
       // Already shown in the banner.
     } finally {
@@ -152,6 +154,26 @@
       + (parts.length ? ' · ' + parts.join(', ') : '');
     const ids = new Set(endpoints.map((r) => r.properties.privateLinkResourceId));
     $('resource-ids').replaceChildren(...[...ids].map((id) => el('option', { value: id })));
+  }
+
+  /** Each replica, its revision, and whether it is behind the newest change in the store (SPEC §10). */
+  function renderReplicas(result) {
+    const note = $('replicas-problem');
+    if (result.status !== 200) {
+      note.textContent = 'The replicas could not be listed: ' + problem(result);
+      note.hidden = false;
+      return;
+    }
+    note.hidden = true;
+    $('store-revision').textContent = String(result.body.revision);
+    const rows = result.body.value.map((r) => el('tr', { 'data-replica': r.id },
+      el('td', {}, r.id), el('td', {}, r.host), el('td', { class: 'num' }, String(r.proxyPort)),
+      el('td', { class: 'num' }, String(r.adminPort)), el('td', {}, r.version),
+      el('td', {}, r.startedAt ? new Date(r.startedAt).toLocaleString() : ''),
+      el('td', { class: 'num' }, String(r.revision)),
+      el('td', {}, el('span', { class: 'status ' + (r.behind ? 'status-pending' : 'status-approved') },
+        r.behind ? 'Behind' : 'Latest'))));
+    $('replica-rows').replaceChildren(...rows);
   }
 
   /** "sites/contoso-func" over "contoso · Microsoft.Web" for a long Azure resource id. */

@@ -10,6 +10,11 @@ import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.proxy.ProxyChannelInitializer;
 import dev.privateupstream.reload.LiveConfig;
 import dev.privateupstream.reload.PolicyRef;
+import dev.privateupstream.store.EndpointSet;
+import dev.privateupstream.store.EndpointStore;
+import dev.privateupstream.store.FileEndpointStore;
+import dev.privateupstream.store.Replica;
+import dev.privateupstream.store.etcd.EtcdEndpointStore;
 import dev.privateupstream.tls.ServerTls;
 import dev.privateupstream.transport.Transport;
 import dev.privateupstream.upstream.UpstreamPools;
@@ -21,8 +26,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +57,9 @@ public final class GatewayServer implements AutoCloseable {
     private LiveConfig liveConfig;
     private AdminServer admin;
 
-    private GatewayServer(GatewayConfig config, GatewayMetrics metrics, int threads, Transport transport) {
-        this.policy = new PolicyRef(config);
+    private GatewayServer(GatewayConfig config, PolicyRef policy, GatewayMetrics metrics, int threads,
+            Transport transport) {
+        this.policy = requireNonNull(policy, "policy");
         // First, so that TLS files that do not load stop the start before the event loops exist.
         tls = ServerTls.start(() -> policy.get().config().listen().tls());
         this.metrics = requireNonNull(metrics, "metrics");
@@ -98,19 +108,70 @@ public final class GatewayServer implements AutoCloseable {
             int threads, Transport transport) throws InterruptedException {
         requireNonNull(loader, "loader");
         final int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        final GatewayServer server = new GatewayServer(config, metrics, n, transport);
+        final EndpointStore store;
+        final PolicyRef policy;
+        if (config.etcd() != null) {
+            // SPEC §10 start: the store's set, else the cache file's, else none until the store answers.
+            final EtcdEndpointStore etcd = EtcdEndpointStore.open(config.etcd(), loader, metrics);
+            final EndpointSet first;
+            try {
+                first = etcd.startingSet(config.upstreams());
+            } catch (RuntimeException e) {
+                etcd.close();
+                throw e;
+            }
+            policy = first == null ? PolicyRef.awaitingStore(config)
+                    : new PolicyRef(config.withEndpoints(first.endpoints()));
+            metrics.storeRevision(first == null ? 0 : first.revision());
+            store = etcd;
+        } else {
+            store = new FileEndpointStore(config.endpointsFile(), loader);
+            policy = new PolicyRef(config);
+            metrics.storeRevision(1);
+        }
+        final GatewayServer server;
+        try {
+            server = new GatewayServer(config, policy, metrics, n, transport);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         try {
             server.bind(config.listen());
-            server.liveConfig = LiveConfig.start(server.policy, loader, metrics);
+            server.liveConfig = LiveConfig.start(server.policy, loader, metrics, store);
             server.admin = AdminServer.start(config.admin(), server.policy, server.liveConfig, metrics,
                     server::ready);
             logger.info("admin server listening on {} (page http://{}/, metrics, healthz, readyz, api)",
                     server.adminAddress(), hostAndPort(server.adminAddress()));
+            store.announce(new Replica(config.etcd() != null ? config.etcd().replicaId() : hostName(), hostName(),
+                    server.listenAddress().getPort(), server.adminAddress().getPort(), version(),
+                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), 0));
         } catch (RuntimeException | InterruptedException e) {
+            if (server.liveConfig == null) {
+                store.close();
+            }
             server.close();
             throw e;
         }
         return server;
+    }
+
+    private static String hostName() {
+        final String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env.trim();
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** The jar's version, or {@code development build} when run from classes. */
+    public static String version() {
+        final String v = GatewayServer.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
     }
 
     /** {@code 127.0.0.1:9090}, or {@code [::1]:9090}. */
@@ -144,10 +205,13 @@ public final class GatewayServer implements AutoCloseable {
         return admin.address();
     }
 
-    /** {@code /readyz}: configuration loaded, the proxy listening, and not draining (SPEC §7, §9). */
+    /**
+     * {@code /readyz}: configuration and an endpoint set loaded, the proxy listening, and not draining
+     * (SPEC §7, §9, §10). Losing the etcd store later does not make a replica unready (fail static).
+     */
     public boolean ready() {
         final Channel proxy = listener;
-        return !draining && proxy != null && proxy.isActive();
+        return !draining && proxy != null && proxy.isActive() && policy.get().endpointsLoaded();
     }
 
     public PolicyRef policy() {

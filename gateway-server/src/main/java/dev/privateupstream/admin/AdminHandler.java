@@ -86,7 +86,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return done(AdminResponse.text(HttpResponseStatus.OK, "ok\n"));
             case "/readyz":
                 return done(ready.getAsBoolean() ? AdminResponse.text(HttpResponseStatus.OK, "ready\n")
-                        : AdminResponse.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: draining\n"));
+                        : AdminResponse.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "not ready: draining, or no endpoint set loaded yet\n"));
             case "/metrics":
                 return done(metrics.scrape());
             default:

@@ -14,8 +14,14 @@ import dev.privateupstream.config.ReadOnlyEndpointsFileException;
 import dev.privateupstream.endpoint.EndpointStatus;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.metrics.EndpointTraffic;
-import dev.privateupstream.reload.EditOutcome;
-import dev.privateupstream.reload.EndpointChange;
+import dev.privateupstream.store.EditOutcome;
+import dev.privateupstream.store.EndpointProperties;
+import dev.privateupstream.store.EndpointResource;
+import dev.privateupstream.store.InvalidFieldException;
+import dev.privateupstream.store.Replica;
+import dev.privateupstream.store.StoreConflictException;
+import dev.privateupstream.store.StoreUnavailableException;
+import dev.privateupstream.store.EndpointChange;
 import dev.privateupstream.reload.LiveConfig;
 import dev.privateupstream.reload.PolicyRef;
 import io.netty.handler.codec.http.HttpMethod;
@@ -44,6 +50,7 @@ final class EndpointApi {
     static final String PREFIX = "/api/";
     static final String COLLECTION = "shared-private-endpoints";
     static final String TRAFFIC = "shared-private-endpoints-traffic";
+    static final String REPLICAS = "replicas";
     private static final Logger logger = LoggerFactory.getLogger(EndpointApi.class);
     private static final ObjectMapper READER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -76,6 +83,9 @@ final class EndpointApi {
             if (segments.size() == 1 && segments.get(0).equals(COLLECTION)) {
                 return method.equals(HttpMethod.GET) ? done(list()) : done(notAllowed("GET"));
             }
+            if (segments.size() == 1 && segments.get(0).equals(REPLICAS)) {
+                return method.equals(HttpMethod.GET) ? replicas() : done(notAllowed("GET"));
+            }
             if (segments.size() == 1 && segments.get(0).equals(TRAFFIC)) {
                 return method.equals(HttpMethod.GET) ? done(traffic()) : done(notAllowed("GET"));
             }
@@ -94,8 +104,8 @@ final class EndpointApi {
                             return null;
                         }
                         final List<SharedPrivateEndpoint> next = new ArrayList<>(current);
-                        next.remove(index);
-                        return new EndpointChange.Proposal(next, null, false);
+                        final SharedPrivateEndpoint removed = next.remove(index);
+                        return new EndpointChange.Proposal(next, null, false, removed);
                     });
                 }
                 return done(notAllowed("GET, PUT, DELETE"));
@@ -109,11 +119,11 @@ final class EndpointApi {
                         ? EndpointStatus.APPROVED : EndpointStatus.REJECTED;
                 return setStatus(segments.get(1), status, EndpointProperties.parseDescription(json(body)));
             }
-        } catch (BadRequestException e) {
-            return done(e.response());
+        } catch (InvalidFieldException e) {
+            return done(AdminResponse.badRequest(e.field(), e.getMessage()));
         }
         return done(AdminResponse.error(HttpResponseStatus.NOT_FOUND, "no such API route: " + rawPath
-                + " (expected: " + PREFIX + COLLECTION + "[/{name}[/approve|/reject]])"));
+                + " (expected: " + PREFIX + COLLECTION + "[/{name}[/approve|/reject]] or " + PREFIX + REPLICAS + ")"));
     }
 
     private AdminResponse list() {
@@ -123,6 +133,26 @@ final class EndpointApi {
             value.add(EndpointResource.of(endpoint));
         }
         return AdminResponse.json(HttpResponseStatus.OK, body);
+    }
+
+    /**
+     * {@code GET /api/replicas} (SPEC §10): every live replica with the revision it has in force, and the
+     * revision of the newest change in the store; {@code behind} tells which replicas lag it.
+     */
+    private CompletableFuture<AdminResponse> replicas() {
+        return live.store().replicas().handle((view, failure) -> {
+            if (failure != null) {
+                return failed(new StoreUnavailableException("the store did not list the replicas: "
+                        + (failure.getCause() != null ? failure.getCause() : failure).getMessage(), failure));
+            }
+            final ObjectNode body = AdminResponse.object();
+            body.put("revision", view.revision());
+            final ArrayNode value = body.putArray("value");
+            for (Replica replica : view.replicas()) {
+                value.add(replica.toJson().put("behind", replica.revision() < view.revision()));
+            }
+            return AdminResponse.json(HttpResponseStatus.OK, body);
+        });
     }
 
     private AdminResponse traffic() {
@@ -218,6 +248,18 @@ final class EndpointApi {
     private static AdminResponse failed(Throwable failure) {
         final Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        if (cause instanceof StoreUnavailableException) {
+            // SPEC §10: fail static; the set in force stays, the write is refused with one word.
+            logger.warn("admin API: {}; nothing changed", cause.getMessage());
+            return AdminResponse.json(HttpResponseStatus.SERVICE_UNAVAILABLE, AdminResponse.object()
+                    .put("error", HttpResponseStatus.SERVICE_UNAVAILABLE.reasonPhrase())
+                    .put("reason", "store-unavailable")
+                    .put("message", cause.getMessage() + "; the endpoints in force stay as they are; try again "
+                            + "once the store has quorum"));
+        }
+        if (cause instanceof StoreConflictException) {
+            return AdminResponse.error(HttpResponseStatus.CONFLICT, cause.getMessage());
+        }
         if (cause instanceof ReadOnlyEndpointsFileException) {
             return AdminResponse.error(HttpResponseStatus.CONFLICT, cause.getMessage() + ". The endpoints file is "
                     + "managed outside the gateway (a read-only mount such as a Kubernetes ConfigMap): change it "
@@ -255,24 +297,25 @@ final class EndpointApi {
     }
 
     /** The body as JSON; {@code null} when empty. */
-    private static JsonNode json(byte[] body) throws BadRequestException {
+    private static JsonNode json(byte[] body) throws InvalidFieldException {
         if (new String(body, StandardCharsets.UTF_8).isBlank()) {
             return null;
         }
         try {
             return READER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new BadRequestException("(body)", "not valid JSON: " + e.getOriginalMessage());
+            throw new InvalidFieldException("(body)", "not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new BadRequestException("(body)", "unreadable: " + e.getMessage());
+            throw new InvalidFieldException("(body)", "unreadable: " + e.getMessage());
         }
     }
 
     /** Names compare ignoring case: Azure resource names do, and the endpoints file allows one spelling only. */
     private static int indexOf(List<SharedPrivateEndpoint> endpoints, String name) {
-        final String wanted = name.toLowerCase(Locale.ROOT);
+        // equalsIgnoreCase rather than lower-casing both: names are ASCII, and at 100,000 endpoints a write
+        // must not allocate a string per endpoint.
         for (int i = 0; i < endpoints.size(); i++) {
-            if (endpoints.get(i).name().toLowerCase(Locale.ROOT).equals(wanted)) {
+            if (endpoints.get(i).name().equalsIgnoreCase(name)) {
                 return i;
             }
         }

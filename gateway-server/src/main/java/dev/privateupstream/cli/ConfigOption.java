@@ -4,6 +4,8 @@ import dev.privateupstream.config.ConfigError;
 import dev.privateupstream.config.ConfigException;
 import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.store.EndpointStore;
+import dev.privateupstream.store.StoreUnavailableException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -16,16 +18,46 @@ final class ConfigOption {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "gateway.yaml to use")
     Path file;
 
+    /**
+     * The loaded configuration with the endpoints in force in its store (read once from etcd, SPEC §10), or
+     * {@code null} after printing every error, or why the store did not answer, to {@code err}.
+     */
+    GatewayConfig loadWithEndpoints(PrintWriter err) {
+        final GatewayConfig loaded = load(err);
+        if (loaded == null || loaded.etcd() == null) {
+            return loaded;
+        }
+        final ConfigLoader loader = ConfigLoader.fromSystemEnvironment();
+        try (EndpointStore store = EndpointStore.open(loaded, loader)) {
+            return loaded.withEndpoints(store.read(loaded.upstreams()).endpoints());
+        } catch (ConfigException e) {
+            printErrors(err, e, loaded.endpointStoreName());
+        } catch (StoreUnavailableException e) {
+            err.println("error: " + e.getMessage() + " (check sharedPrivateEndpoints.etcd.endpoints in " + file
+                    + ", and that the cluster has quorum)");
+            err.flush();
+        } catch (IllegalStateException e) {
+            err.println("error: " + e.getMessage() + " (check sharedPrivateEndpoints.etcd in " + file
+                    + ": username, password and tls)");
+            err.flush();
+        }
+        return null;
+    }
+
+    static void printErrors(PrintWriter err, ConfigException e, Object where) {
+        for (ConfigError error : e.errors()) {
+            err.println(error);
+        }
+        err.println(e.errors().size() + (e.errors().size() == 1 ? " error" : " errors") + " in " + where);
+        err.flush();
+    }
+
     /** The loaded configuration, or {@code null} after printing every error to {@code err}. */
     GatewayConfig load(PrintWriter err) {
         try {
             return ConfigLoader.fromSystemEnvironment().load(file);
         } catch (ConfigException e) {
-            for (ConfigError error : e.errors()) {
-                err.println(error);
-            }
-            err.println(e.errors().size() + (e.errors().size() == 1 ? " error" : " errors") + " in " + file);
-            err.flush();
+            printErrors(err, e, file);
             return null;
         }
     }

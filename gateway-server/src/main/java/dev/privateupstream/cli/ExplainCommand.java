@@ -58,7 +58,7 @@ final class ExplainCommand implements Callable<Integer> {
             err.flush();
             return GatewayCommand.USAGE;
         }
-        final GatewayConfig loaded = config.load(err);
+        final GatewayConfig loaded = config.loadWithEndpoints(err);
         if (loaded == null) {
             return GatewayCommand.USAGE;
         }

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gateway.jar", mixinStandardHelpOptions = true, versionProvider = GatewayCommand.Version.class,
         description = "A reverse proxy that admits only calls from approved shared private endpoints.",
         subcommands = {RunCommand.class, ValidateCommand.class, ExplainCommand.class, SendCommand.class,
+                StoreCommand.class,
                 DemoCommand.class})
 public final class GatewayCommand implements Runnable {
     /** Exit status for usage errors and invalid configuration. */
@@ -20,7 +21,7 @@ public final class GatewayCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, validate, explain, send or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, validate, explain, send, store or demo");
     }
 
     /**

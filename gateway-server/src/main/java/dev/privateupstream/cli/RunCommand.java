@@ -53,8 +53,15 @@ final class RunCommand implements Callable<Integer> {
         // Taken before the listener opens: a SIGTERM as soon as the gateway serves must drain, not kill.
         final CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
-        final GatewayServer server = GatewayServer.start(loaded, ConfigLoader.fromSystemEnvironment(),
-                new GatewayMetrics(), threads, chosen);
+        final GatewayServer server;
+        try {
+            server = GatewayServer.start(loaded, ConfigLoader.fromSystemEnvironment(), new GatewayMetrics(), threads,
+                    chosen);
+        } catch (IllegalStateException e) {
+            // The etcd store refused the gateway (credentials, certificates): nothing starts half-configured.
+            spec.commandLine().getErr().println("run: " + e.getMessage());
+            return GatewayCommand.USAGE;
+        }
         stop.await();
         logger.info("shutting down: draining for up to {}", loaded.limits().drainTimeout());
         server.drain(loaded.limits().drainTimeout());

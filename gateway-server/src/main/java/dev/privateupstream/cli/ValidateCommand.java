@@ -26,7 +26,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
-        final GatewayConfig loaded = config.load(spec.commandLine().getErr());
+        final GatewayConfig loaded = config.loadWithEndpoints(spec.commandLine().getErr());
         if (loaded == null) {
             return GatewayCommand.USAGE;
         }
@@ -45,7 +45,7 @@ final class ValidateCommand implements Callable<Integer> {
         for (Map.Entry<EndpointStatus, Integer> e : snapshot.endpointCounts().entrySet()) {
             counts.append(counts.length() == 0 ? "" : ", ").append(e.getValue()).append(' ').append(e.getKey());
         }
-        out.printf("  endpoints  %d in %s (%s)%n", loaded.endpoints().size(), loaded.endpointsFile(), counts);
+        out.printf("  endpoints  %d in %s (%s)%n", loaded.endpoints().size(), loaded.endpointStoreName(), counts);
         out.printf("  signalr    %s%n", loaded.signalr() == null ? "off"
                 : loaded.signalr().accessKeys().size() + " access keys, requireSignature "
                         + loaded.signalr().requireSignature() + ", validateRequests " + loaded.signalr().validateRequests());

@@ -5,11 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.policy.Decision;
 import java.time.Instant;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * Requests allowed and denied per shared private endpoint since the process started, for the admin page
@@ -74,9 +72,8 @@ public final class EndpointTraffic {
     }
 
     /** Forgets endpoints no longer in force, so that deleted names do not accumulate. */
-    void retain(Collection<String> names) {
-        final Set<String> keep = new HashSet<>(names);
-        byName.keySet().retainAll(keep);
+    void retain(Predicate<String> inForce) {
+        byName.keySet().removeIf(inForce.negate());
     }
 
     private static final class Counts {

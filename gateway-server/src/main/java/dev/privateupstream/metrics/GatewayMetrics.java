@@ -1,7 +1,6 @@
 package dev.privateupstream.metrics;
 
 import dev.privateupstream.endpoint.EndpointStatus;
-import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
 import io.micrometer.core.instrument.Counter;
@@ -18,9 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +42,9 @@ public final class GatewayMetrics {
     public static final String ACTIVE_CONNECTIONS = "gateway_active_connections";
     public static final String CONFIG_RELOADS = "gateway_config_reloads";
     public static final String SHARED_PRIVATE_ENDPOINTS = "gateway_shared_private_endpoints";
+    public static final String STORE_UP = "gateway_store_up";
+    public static final String STORE_REVISION = "gateway_store_revision";
+    public static final String STORE_RESYNCS = "gateway_store_resyncs";
 
     private final PrometheusMeterRegistry registry;
     /** Per upstream name, the request counters indexed by outcome and status: no key to build per request. */
@@ -57,6 +57,9 @@ public final class GatewayMetrics {
     private final Counter reloadsRejected;
     private final Map<EndpointStatus, AtomicLong> endpointsByStatus = new EnumMap<>(EndpointStatus.class);
     private final EndpointTraffic endpointTraffic = new EndpointTraffic();
+    private final AtomicInteger storeUp = new AtomicInteger(1);
+    private final AtomicLong storeRevision = new AtomicLong();
+    private final Counter storeResyncs;
 
     public GatewayMetrics() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -79,6 +82,17 @@ public final class GatewayMetrics {
                     .description("Shared private endpoints by status").tag("status", status.wireName())
                     .register(registry);
         }
+        Gauge.builder(STORE_UP, storeUp, AtomicInteger::get)
+                .description("1 while the endpoint store answers a linearizable read within its timeout and its "
+                        + "watch is live (always 1 for the endpoints file)")
+                .register(registry);
+        Gauge.builder(STORE_REVISION, storeRevision, AtomicLong::get)
+                .description("The revision of the endpoint set in force (etcd: its newest change; file: a count of "
+                        + "the sets read or written)")
+                .register(registry);
+        storeResyncs = Counter.builder(STORE_RESYNCS)
+                .description("Whole re-reads of the endpoint store after a compaction or a lost watch")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -152,6 +166,29 @@ public final class GatewayMetrics {
         (applied ? reloadsApplied : reloadsRejected).increment();
     }
 
+    /** {@code gateway_store_up}. */
+    public void storeUp(boolean up) {
+        storeUp.set(up ? 1 : 0);
+    }
+
+    public boolean storeUp() {
+        return storeUp.get() == 1;
+    }
+
+    /** {@code gateway_store_revision}: the revision of the endpoint set now in force. */
+    public void storeRevision(long revision) {
+        storeRevision.set(revision);
+    }
+
+    public long storeRevision() {
+        return storeRevision.get();
+    }
+
+    /** {@code gateway_store_resyncs_total}: one whole re-read. */
+    public void storeResync() {
+        storeResyncs.increment();
+    }
+
     /** How many configuration changes were applied ({@code true}) or rejected since start. */
     public long reloads(boolean applied) {
         return (long) (applied ? reloadsApplied : reloadsRejected).count();
@@ -163,11 +200,8 @@ public final class GatewayMetrics {
      */
     public void endpoints(PolicySnapshot snapshot) {
         snapshot.endpointCounts().forEach((status, n) -> endpointsByStatus.get(status).set(n));
-        final List<String> names = new ArrayList<>();
-        for (SharedPrivateEndpoint endpoint : snapshot.config().endpoints()) {
-            names.add(endpoint.name());
-        }
-        endpointTraffic.retain(names);
+        // Only endpoints that had traffic are looked at: with 100,000 endpoints a change stays cheap.
+        endpointTraffic.retain(name -> snapshot.endpoint(name) != null);
     }
 
     /** Requests allowed and denied per endpoint, for the admin page; not exported to Prometheus. */

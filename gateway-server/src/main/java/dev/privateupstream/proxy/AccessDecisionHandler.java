@@ -63,6 +63,14 @@ final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
         if (exchange.caller == null) {
             exchange.caller = connection.caller();
         }
+        if (!snapshot.endpointsLoaded()) {
+            // No endpoint set yet (SPEC §10): nothing can be decided, and no caller is refused for a reason
+            // that may not hold once the store answers.
+            exchange.failed(ProxyError.STORE_UNAVAILABLE);
+            ctx.writeAndFlush(GatewayResponses.error(ctx.alloc(), ProxyError.STORE_UNAVAILABLE, false));
+            ReferenceCountUtil.release(msg); // refused: never forwarded
+            return;
+        }
         final HttpHeaders headers = request.headers();
         final Decision decision = decide(snapshot, exchange.caller, connection.linkId(),
                 headers.get(HttpHeaderNames.HOST), headers.get(SignalRHeaderNames.HUB),

@@ -11,7 +11,9 @@ public enum ProxyError {
     HEADER_TIMEOUT(408, "header-timeout"),
     UPSTREAM_UNREACHABLE(502, "upstream-unreachable"),
     UPSTREAM_TIMEOUT(504, "upstream-timeout"),
-    DRAINING(503, "draining");
+    DRAINING(503, "draining"),
+    /** No endpoint set loaded yet: the shared store has not answered since start (SPEC §10). */
+    STORE_UNAVAILABLE(503, "store-unavailable");
 
     private final int httpStatus;
     private final String wireText;

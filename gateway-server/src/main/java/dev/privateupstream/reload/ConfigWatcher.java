@@ -10,20 +10,25 @@ import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.config.ListenConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.policy.PolicySnapshot;
+import dev.privateupstream.store.EndpointStore;
+import dev.privateupstream.store.FileEndpointStore;
+import dev.privateupstream.store.WatchedFile;
+import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies hand edits of {@code gateway.yaml} and of the endpoints file (SPEC §4 reload): each poll looks at
- * both files; a change is loaded and validated, then put in force as one snapshot swap, or logged with every
- * error ({@code FILE:LINE: key.path: message}) and ignored, the last good configuration staying in force.
+ * Applies hand edits of {@code gateway.yaml} (SPEC §4 reload): each poll looks at the file; a change is
+ * loaded and validated, then put in force as one snapshot swap, or logged with every error
+ * ({@code FILE:LINE: key.path: message}) and ignored, the last good configuration staying in force. Then
+ * the endpoint store takes in its own changes ({@link EndpointStore#poll}).
  *
- * <p>A change of {@code gateway.yaml} reloads both files; a change of the endpoints file alone is checked
- * against the upstreams in force. Increments {@code gateway_config_reloads_total{result}} once per change
- * seen (not for the first load, nor for the gateway's own writes, which {@link #acknowledgeEndpoints}
- * takes as known).
+ * <p>With the file store, a change of {@code gateway.yaml} reloads the endpoints file too (it may name
+ * another one); with etcd the endpoints in force are kept and checked against the new upstreams. Where
+ * the endpoints live, and how to reach etcd, apply at the next start only. Increments
+ * {@code gateway_config_reloads_total{result}} once per change seen (not for the first load).
  *
  * <p>Not thread-safe: runs only on the configuration thread of {@link LiveConfig}.
  */
@@ -33,84 +38,74 @@ final class ConfigWatcher {
     private final PolicyRef policy;
     private final ConfigLoader loader;
     private final GatewayMetrics metrics;
+    private final EndpointStore store;
     private final WatchedFile gatewayFile;
-    private WatchedFile endpointsFile;
 
-    ConfigWatcher(PolicyRef policy, ConfigLoader loader, GatewayMetrics metrics) {
+    ConfigWatcher(PolicyRef policy, ConfigLoader loader, GatewayMetrics metrics, EndpointStore store) {
         this.policy = requireNonNull(policy, "policy");
         this.loader = requireNonNull(loader, "loader");
         this.metrics = requireNonNull(metrics, "metrics");
-        final GatewayConfig config = policy.get().config();
-        gatewayFile = new WatchedFile(config.file());
-        endpointsFile = new WatchedFile(config.endpointsFile());
+        this.store = requireNonNull(store, "store");
+        gatewayFile = new WatchedFile(policy.get().config().file());
         gatewayFile.acknowledge();
-        endpointsFile.acknowledge();
     }
 
-    /** Looks at both files once, and applies or rejects what changed. */
+    /** Looks at gateway.yaml once and applies or rejects what changed, then lets the store do the same. */
     void poll() throws InterruptedException {
-        final boolean gatewayChanged = gatewayFile.changed();
-        final boolean endpointsChanged = endpointsFile.changed();
-        if (gatewayChanged) {
+        if (!gatewayFile.changed()) {
+            store.poll();
+            return;
+        }
+        if (store instanceof FileEndpointStore file) {
             // gateway.yaml may name another endpoints file, and its upstreams decide what the endpoints may
             // point at: load both together. When it is broken, an edit of the endpoints file made at the
             // same time still gets its chance against the upstreams in force.
+            final boolean endpointsChanged = file.changed();
             if (!reloadAll() && endpointsChanged) {
-                reloadEndpoints();
+                file.reload();
             }
-        } else if (endpointsChanged) {
-            reloadEndpoints();
+            return;
         }
+        reloadAll();
+        store.poll();
     }
 
-    /** Takes the endpoints file as it is now as known: the gateway itself just wrote it. */
-    void acknowledgeEndpoints() {
-        endpointsFile.acknowledge();
-    }
-
-    /** Loads both files; whether the result was applied. */
+    /** Loads gateway.yaml (and the endpoints file); whether the result was applied. */
     private boolean reloadAll() {
         final GatewayConfig current = policy.get().config();
-        final GatewayConfig next;
+        GatewayConfig next;
         try {
             next = loader.load(gatewayFile.path());
         } catch (ConfigException e) {
-            rejected(e);
+            rejected(e.errors());
             return false;
         }
         warnAboutRestartOnlySettings(current, next);
-        if (!next.endpointsFile().equals(endpointsFile.path())) {
-            logger.info("now watching the endpoints file {} (was {})", next.endpointsFile(), endpointsFile.path());
-            endpointsFile = new WatchedFile(next.endpointsFile());
-            endpointsFile.acknowledge();
+        if (current.etcd() != null || next.etcd() != null) {
+            // The store stays the one this process started with; its endpoints must fit the new upstreams.
+            final List<ConfigError> errors = ConfigLoader.validateEndpoints(current.endpoints(), next.upstreams(),
+                    next.file());
+            if (!errors.isEmpty()) {
+                rejected(errors);
+                return false;
+            }
+            next = new GatewayConfig(next.file(), next.listen(), next.limits(), next.admin(), next.signalr(),
+                    next.upstreams(), current.endpointsFile(), current.etcd(), current.endpoints());
+        } else if (store instanceof FileEndpointStore file) {
+            file.follow(next.endpointsFile());
         }
-        applied(next, gatewayFile.path().toString());
+        final PolicySnapshot snapshot = policy.reconfigure(next);
+        metrics.reload(true);
+        logger.info("configuration change in {} applied (generation {}, {} upstreams, {} endpoints)",
+                gatewayFile.path(), snapshot.generation(), next.upstreams().size(), next.endpoints().size());
         return true;
     }
 
-    private void reloadEndpoints() {
-        final GatewayConfig next;
-        try {
-            next = loader.reloadEndpoints(policy.get().config());
-        } catch (ConfigException e) {
-            rejected(e);
-            return;
-        }
-        applied(next, endpointsFile.path().toString());
-    }
-
-    private void applied(GatewayConfig next, String what) {
-        final PolicySnapshot snapshot = policy.swap(next);
-        metrics.reload(true);
-        logger.info("configuration change in {} applied (generation {}, {} upstreams, {} endpoints)", what,
-                snapshot.generation(), next.upstreams().size(), next.endpoints().size());
-    }
-
-    private void rejected(ConfigException e) {
+    private void rejected(List<ConfigError> errors) {
         metrics.reload(false);
         logger.warn("configuration change rejected, the last good configuration stays in force "
-                + "(generation {}); {} error(s):\n{}", policy.get().generation(), e.errors().size(),
-                e.errors().stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
+                + "(generation {}); {} error(s):\n{}", policy.get().generation(), errors.size(),
+                errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
     }
 
     /** SPEC §4: listener addresses and ports apply at the next start only; say so rather than ignore them. */
@@ -123,12 +118,16 @@ final class ConfigWatcher {
         final AdminConfig adminNow = next.admin();
         restartOnly("admin.address", adminWas.address(), adminNow.address());
         restartOnly("admin.port", adminWas.port(), adminNow.port());
+        if (current.etcd() != null || next.etcd() != null) {
+            restartOnly("sharedPrivateEndpoints", current.endpointStoreName(), next.endpointStoreName());
+            restartOnly("sharedPrivateEndpoints.etcd", current.etcd(), next.etcd());
+        }
     }
 
     private static void restartOnly(String key, Object was, Object now) {
         if (!Objects.equals(was, now)) {
-            logger.warn("{} changed from {} to {}: it applies at the next start; the gateway keeps listening where "
-                    + "it is", key, was, now);
+            logger.warn("{} changed from {} to {}: it applies at the next start; the gateway keeps "
+                    + "what it started with", key, was, now);
         }
     }
 }

@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.store.EditOutcome;
+import dev.privateupstream.store.EndpointChange;
+import dev.privateupstream.store.EndpointStore;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -11,17 +14,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the configuration in force live (SPEC §4 reload, §7): watches both files and applies the admin
- * API's endpoint changes, all on one thread of its own.
+ * Keeps the configuration in force live (SPEC §4 reload, §7, §10): watches {@code gateway.yaml}, follows the
+ * endpoint store and applies the admin API's endpoint changes, all on one thread of its own.
  *
  * <p>One thread, because every change is a read-modify-write of the same configuration: run one after the
- * other, an API change always builds on the latest file, two API calls cannot lose each other's update, and
- * the watcher knows the gateway's own writes for what they are. YAML parsing, file reads, writes and fsync
- * all happen here, never on an event loop.
+ * other, an API change always builds on the newest set, two API calls cannot lose each other's update, and
+ * the store knows the gateway's own writes for what they are. YAML parsing, file reads, writes, fsync and
+ * the etcd store's requests all happen here, never on an event loop.
  */
 public final class LiveConfig implements AutoCloseable {
     /** How often both files are looked at: well within the 2 seconds SPEC §4 allows. */
@@ -30,25 +34,49 @@ public final class LiveConfig implements AutoCloseable {
 
     private final ScheduledExecutorService thread;
     private final ConfigWatcher watcher;
-    private final EndpointEditor editor;
+    private final EndpointStore store;
+    /** Set while a poll asked for by the store is queued, so a burst of store changes makes one poll. */
+    private final AtomicBoolean wakeQueued = new AtomicBoolean();
 
-    private LiveConfig(PolicyRef policy, ConfigLoader loader, GatewayMetrics metrics) {
-        watcher = new ConfigWatcher(policy, loader, metrics);
-        editor = new EndpointEditor(policy, watcher, metrics);
+    private LiveConfig(PolicyRef policy, ConfigLoader loader, GatewayMetrics metrics, EndpointStore store) {
+        this.store = store;
+        watcher = new ConfigWatcher(policy, loader, metrics, store);
         thread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-config", true));
     }
 
     /**
-     * Starts watching the files of the configuration in force.
+     * Starts watching the configuration in force and following its endpoint store.
      *
      * @param loader the loader of the first load, so that reloads see the same environment
+     * @param store where the endpoints live; closed with this
      */
-    public static LiveConfig start(PolicyRef policy, ConfigLoader loader, GatewayMetrics metrics) {
+    public static LiveConfig start(PolicyRef policy, ConfigLoader loader, GatewayMetrics metrics,
+            EndpointStore store) {
         final LiveConfig live = new LiveConfig(requireNonNull(policy, "policy"), requireNonNull(loader, "loader"),
-                requireNonNull(metrics, "metrics"));
+                requireNonNull(metrics, "metrics"), requireNonNull(store, "store"));
+        store.start(new SnapshotSink(policy, metrics), live::wake);
         live.thread.scheduleWithFixedDelay(live::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         return live;
+    }
+
+    /** The store asks for a poll now: a change arrived on its own thread. */
+    private void wake() {
+        if (wakeQueued.compareAndSet(false, true)) {
+            try {
+                thread.execute(() -> {
+                    wakeQueued.set(false);
+                    poll();
+                });
+            } catch (RejectedExecutionException e) {
+                wakeQueued.set(false); // stopping
+            }
+        }
+    }
+
+    /** Where the endpoints live. */
+    public EndpointStore store() {
+        return store;
     }
 
     private void poll() {
@@ -63,9 +91,11 @@ public final class LiveConfig implements AutoCloseable {
     }
 
     /**
-     * Queues an endpoint change; the future completes once it is written and in force, with the outcome,
-     * or exceptionally with the {@link java.io.IOException} that kept it from being written (a
-     * {@link dev.privateupstream.config.ReadOnlyEndpointsFileException} for a read-only file).
+     * Queues an endpoint change; the future completes once it is stored and in force, with the outcome,
+     * or exceptionally with what kept it from being stored: an {@link java.io.IOException} (a
+     * {@link dev.privateupstream.config.ReadOnlyEndpointsFileException} for a read-only file), a
+     * {@link dev.privateupstream.store.StoreUnavailableException} or a
+     * {@link dev.privateupstream.store.StoreConflictException}.
      */
     public CompletableFuture<EditOutcome> edit(EndpointChange change) {
         requireNonNull(change, "change");
@@ -73,7 +103,7 @@ public final class LiveConfig implements AutoCloseable {
         try {
             thread.execute(() -> {
                 try {
-                    result.complete(editor.apply(change));
+                    result.complete(store.edit(change));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     result.completeExceptionally(e);
@@ -87,7 +117,10 @@ public final class LiveConfig implements AutoCloseable {
         return result;
     }
 
-    /** Stops watching; a change in progress finishes first, so the endpoints file is never left half-done. */
+    /**
+     * Stops watching; a change in progress finishes first, so the endpoints file is never left half-done,
+     * then the store is closed.
+     */
     @Override
     public void close() {
         thread.shutdown();
@@ -99,5 +132,6 @@ public final class LiveConfig implements AutoCloseable {
             thread.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        store.close();
     }
 }

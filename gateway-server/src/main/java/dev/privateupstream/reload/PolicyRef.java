@@ -3,7 +3,9 @@ package dev.privateupstream.reload;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.policy.PolicySnapshot;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -19,7 +21,16 @@ public final class PolicyRef {
     private volatile Consumer<PolicySnapshot> listener = s -> { };
 
     public PolicyRef(GatewayConfig initial) {
-        current = new AtomicReference<>(PolicySnapshot.of(initial, 1));
+        this(PolicySnapshot.of(initial, 1));
+    }
+
+    private PolicyRef(PolicySnapshot first) {
+        current = new AtomicReference<>(first);
+    }
+
+    /** A reference whose first snapshot has no endpoint set yet ({@link PolicySnapshot#awaitingStore}). */
+    public static PolicyRef awaitingStore(GatewayConfig initial) {
+        return new PolicyRef(PolicySnapshot.awaitingStore(initial, 1));
     }
 
     /** The snapshot in force. */
@@ -36,6 +47,40 @@ public final class PolicyRef {
         final PolicySnapshot next;
         synchronized (swapLock) {
             next = PolicySnapshot.of(config, current.get().generation() + 1);
+            current.set(next);
+        }
+        listener.accept(next);
+        return next;
+    }
+
+    /**
+     * As {@link #swap}, for a configuration whose endpoints differ from those in force only by
+     * {@code changed} (created or changed, none removed): the snapshot reuses what was compiled for the
+     * others when it can ({@link PolicySnapshot#withChanged}).
+     */
+    public PolicySnapshot swapChanged(GatewayConfig config, List<SharedPrivateEndpoint> changed) {
+        requireNonNull(config, "config");
+        final PolicySnapshot next;
+        synchronized (swapLock) {
+            final PolicySnapshot now = current.get();
+            next = now.withChanged(config, now.generation() + 1, changed);
+            current.set(next);
+        }
+        listener.accept(next);
+        return next;
+    }
+
+    /**
+     * Puts a changed {@code gateway.yaml} in force, keeping the endpoint set as it is: while no set has been
+     * loaded from the store yet, the new snapshot still has none ({@link PolicySnapshot#awaitingStore}).
+     */
+    public PolicySnapshot reconfigure(GatewayConfig config) {
+        requireNonNull(config, "config");
+        final PolicySnapshot next;
+        synchronized (swapLock) {
+            final PolicySnapshot now = current.get();
+            next = now.endpointsLoaded() ? PolicySnapshot.of(config, now.generation() + 1)
+                    : PolicySnapshot.awaitingStore(config, now.generation() + 1);
             current.set(next);
         }
         listener.accept(next);

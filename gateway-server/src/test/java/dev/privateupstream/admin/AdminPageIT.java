@@ -157,6 +157,12 @@ class AdminPageIT {
         // The token survives a reload of the page (sessionStorage), and the session sees the same table.
         browser.navigate().refresh();
         wait.until(ExpectedConditions.textToBe(cell("pending", ".status"), "Approved"));
+
+        // The replicas (SPEC §10): one machine here, enforcing the newest set.
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#replica-rows tr[data-replica]")));
+        final WebElement replica = browser.findElement(By.cssSelector("#replica-rows tr[data-replica]"));
+        assertThat(replica.getText()).contains("Latest", Integer.toString(gateway.port()));
+        assertThat(browser.findElement(By.id("store-revision")).getText()).matches("\\d+");
         screenshot();
     }
 

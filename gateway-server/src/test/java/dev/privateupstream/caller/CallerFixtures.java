@@ -53,7 +53,7 @@ final class CallerFixtures {
         final UpstreamConfig upstream = new UpstreamConfig("func-a", RESOURCE, URI.create("http://127.0.0.1:1"),
                 List.of(), null, null, null, 8);
         return new PolicyRef(new GatewayConfig(Path.of("gateway.yaml"), listen, LimitsConfig.DEFAULTS,
-                new AdminConfig("127.0.0.1", 0, null), null, List.of(upstream), Path.of("endpoints.yaml"), ENDPOINTS));
+                new AdminConfig("127.0.0.1", 0, null), null, List.of(upstream), Path.of("endpoints.yaml"), null, ENDPOINTS));
     }
 
     static CallerPolicy callers(ListenConfig listen, GatewayMetrics metrics) {

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,14 +43,8 @@ class HaproxyIT {
 
     @BeforeAll
     static void start() throws Exception {
-        final Path binary = ExternalProcess.find(List.of("/usr/sbin/haproxy", "/usr/bin/haproxy",
+        final Path binary = ExternalProcess.require("haproxy", List.of("/usr/sbin/haproxy", "/usr/bin/haproxy",
                 "/usr/local/sbin/haproxy"));
-        if (binary == null) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("haproxy is not installed, and CI=true requires it (apt-get install haproxy)");
-            }
-            Assumptions.abort("haproxy is not installed");
-        }
         backend = RecordingBackend.start();
         gateway = CallerGateways.start(dir, backend, "  proxyProtocol: required\n  trustedProxies: [ 127.0.0.1 ]\n");
         v2Port = freePort();

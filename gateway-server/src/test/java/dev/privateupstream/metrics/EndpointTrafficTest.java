@@ -49,7 +49,7 @@ class EndpointTrafficTest {
     void forgetsEndpointsNoLongerInForce() {
         final EndpointTraffic traffic = new EndpointTraffic();
         traffic.record(new Decision.Deny(DenyReason.ENDPOINT_REJECTED, RULE, null), Outcome.DENIED);
-        traffic.retain(List.of("other"));
+        traffic.retain("other"::equals);
         assertThat(traffic.totals("spe")).isEqualTo(EndpointTraffic.Totals.ZERO);
     }
 }

@@ -55,7 +55,7 @@ final class ProxyTestChannels {
                 LimitsConfig.DEFAULTS, new AdminConfig("127.0.0.1", 0, null), signalr,
                 List.of(new UpstreamConfig("func", RESOURCE, URI.create("http://127.0.0.1:1"), List.of(), null, null,
                         null, 4)),
-                Path.of("/tmp/endpoints.yaml"),
+                Path.of("/tmp/endpoints.yaml"), null,
                 List.of(endpoint("approved", EndpointStatus.APPROVED, "127.0.0.10"),
                         endpoint("pending", EndpointStatus.PENDING, "127.0.0.20")));
     }

@@ -48,7 +48,7 @@ class ConfigReloadIT {
     private RecordingBackend backend;
     private TestGateway gateway;
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger watcherLogger = (Logger) LoggerFactory.getLogger(ConfigWatcher.class);
+    private final Logger watcherLogger = (Logger) LoggerFactory.getLogger(ConfigWatcher.class.getPackageName());
 
     @BeforeEach
     void start() throws Exception {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,14 +23,12 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -68,16 +65,12 @@ public final class EtcdCluster implements BeforeAllCallback, AfterAllCallback {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(30);
     private static final int LOG_TAIL_LINES = 25;
-    private static final int FIRST_PORT = 20000;
-    private static final int PORT_RANGE = 12000;
     private static final String DIR_PREFIX = "etcd-cluster-";
     /** In each cluster's directory: the pid of the JVM that owns it. */
     private static final String OWNER_FILE = "owner.pid";
 
     /** Every member process started in this JVM and not yet reaped, for the shutdown hook. */
     private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-    /** Ports handed out in this JVM, never handed out twice, since a killed member's port must stay its own. */
-    private static final Set<Integer> PORTS_USED = ConcurrentHashMap.newKeySet();
     /** The thread that starts members: it lives as long as the JVM, so their parent-death signal does too. */
     private static final ExecutorService SPAWNER = Executors.newSingleThreadExecutor(task -> {
         final Thread thread = new Thread(task, "etcd-cluster-spawner");
@@ -190,7 +183,7 @@ public final class EtcdCluster implements BeforeAllCallback, AfterAllCallback {
         for (int attempt = 1; ; attempt++) {
             members.clear();
             for (int i = 0; i < size; i++) {
-                members.add(new Member(i, freePort(), freePort(), dir));
+                members.add(new Member(i, FreePorts.next(), FreePorts.next(), dir));
             }
             clusterToken = "test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
             for (Member member : members) {
@@ -619,28 +612,6 @@ public final class EtcdCluster implements BeforeAllCallback, AfterAllCallback {
         } catch (IOException e) {
             return "(log unreadable: " + e + ")";
         }
-    }
-
-    /** A port free on 127.0.0.1 now, below the ephemeral range and not handed out before in this JVM. */
-    private static int freePort() {
-        final Set<Integer> tried = new HashSet<>();
-        while (tried.size() < 1000) {
-            final int port = FIRST_PORT + ThreadLocalRandom.current().nextInt(PORT_RANGE);
-            if (!tried.add(port) || PORTS_USED.contains(port)) {
-                continue;
-            }
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.setReuseAddress(false);
-                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            } catch (IOException e) {
-                continue;
-            }
-            if (PORTS_USED.add(port)) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("no free port found between " + FIRST_PORT + " and "
-                + (FIRST_PORT + PORT_RANGE));
     }
 
     /**

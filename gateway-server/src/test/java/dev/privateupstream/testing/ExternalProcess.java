@@ -53,6 +53,22 @@ public final class ExternalProcess {
         return result.output();
     }
 
+    /**
+     * The first of {@code candidates} that is an executable file. When there is none the test is skipped,
+     * except under {@code CI=true}, where {@code .ci/run} installs {@code debianPackage}: there it fails.
+     */
+    public static Path require(String debianPackage, List<String> candidates) {
+        final Path binary = find(candidates);
+        if (binary == null) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail(debianPackage + " is not installed, and CI=true requires it "
+                        + "(apt-get install " + debianPackage + ")");
+            }
+            org.junit.jupiter.api.Assumptions.abort(debianPackage + " is not installed");
+        }
+        return binary;
+    }
+
     /** The first of {@code candidates} that is an executable file, or {@code null}. */
     public static Path find(List<String> candidates) {
         for (String candidate : candidates) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,8 +19,8 @@ import java.util.regex.Pattern;
  * go to files in {@code logs}.
  */
 public final class GatewayProcess implements AutoCloseable {
-    private static final Pattern PROXY = Pattern.compile("proxy listening on [^:]*:(\\d+)");
-    private static final Pattern ADMIN = Pattern.compile("admin server listening on [^:]*:(\\d+)");
+    private static final Pattern PROXY = Pattern.compile("proxy listening on \\S*:(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("admin server listening on \\S*:(\\d+)");
 
     private final Process process;
     private final Path stdout;
@@ -49,13 +50,29 @@ public final class GatewayProcess implements AutoCloseable {
      */
     public static GatewayProcess start(Path config, Path logs, String name, List<String> launcher, String transport)
             throws IOException, InterruptedException {
+        return start(config, logs, name, launcher, transport, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, String)}, with these variables added to the process's environment (the
+     * {@code ${NAME}} of a configuration, as a pod's Secrets would set them).
+     */
+    public static GatewayProcess start(Path config, Path logs, String name, Map<String, String> environment)
+            throws IOException, InterruptedException {
+        return start(config, logs, name, List.of(), TestTransport.name(), environment);
+    }
+
+    private static GatewayProcess start(Path config, Path logs, String name, List<String> launcher,
+            String transport, Map<String, String> environment) throws IOException, InterruptedException {
         Files.createDirectories(logs);
         final Path out = logs.resolve(name + ".out");
         final Path err = logs.resolve(name + ".err");
         final List<String> command = new ArrayList<>(launcher);
         command.addAll(command("run", "--config", config.toString(), "--threads", "2",
                 "--transport", transport));
-        final Process process = new ProcessBuilder(command)
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        final Process process = builder
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE)

@@ -62,10 +62,18 @@ public final class TestGateway implements AutoCloseable {
      * the default 9090, which parallel builds would fight over) and the token {@link #ADMIN_TOKEN}.
      */
     public static String gatewayYaml(String upstreams, String extra) {
+        return gatewayYamlWithStore(upstreams, extra, "  file: endpoints.yaml\n");
+    }
+
+    /**
+     * As {@link #gatewayYaml(String, String)}, with the given {@code sharedPrivateEndpoints:} section body
+     * (indented keys, such as {@code "  etcd:\n    endpoints: [ ... ]\n"}).
+     */
+    public static String gatewayYamlWithStore(String upstreams, String extra, String endpointStore) {
         final String admin = extra.startsWith("admin:") || extra.contains("\nadmin:") ? ""
                 : "admin:\n  address: 127.0.0.1\n  port: 0\n  token: " + ADMIN_TOKEN + "\n";
         return "listen:\n  address: 127.0.0.1\n  port: 0\n" + admin + extra + "upstreams:\n" + upstreams
-                + "sharedPrivateEndpoints:\n  file: endpoints.yaml\n";
+                + "sharedPrivateEndpoints:\n" + endpointStore;
     }
 
     /**
@@ -89,7 +97,10 @@ public final class TestGateway implements AutoCloseable {
     public static TestGateway start(Path dir, String gatewayYaml, String endpointsYaml, Transport transport)
             throws Exception {
         Files.writeString(dir.resolve("gateway.yaml"), gatewayYaml);
-        Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml);
+        if (endpointsYaml != null) {
+            // None for a gateway whose endpoints live in etcd.
+            Files.writeString(dir.resolve("endpoints.yaml"), endpointsYaml);
+        }
         final ConfigLoader loader = new ConfigLoader(Map.of());
         final GatewayConfig config = loader.load(dir.resolve("gateway.yaml"));
         return new TestGateway(GatewayServer.start(config, loader, new GatewayMetrics(), 2, transport), dir);

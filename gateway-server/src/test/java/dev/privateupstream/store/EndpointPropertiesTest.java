@@ -1,4 +1,4 @@
-package dev.privateupstream.admin;
+package dev.privateupstream.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -18,7 +18,7 @@ class EndpointPropertiesTest {
     }
 
     private static String fieldOf(String body) throws Exception {
-        final BadRequestException e = catchThrowableOfType(BadRequestException.class,
+        final InvalidFieldException e = catchThrowableOfType(InvalidFieldException.class,
                 () -> EndpointProperties.parse(json(body)));
         assertThat(e).as(body).isNotNull();
         return e.field();
@@ -86,7 +86,7 @@ class EndpointPropertiesTest {
 
     @Test
     void theStatusMessageSaysHowToChangeIt() throws Exception {
-        final BadRequestException e = catchThrowableOfType(BadRequestException.class, () -> EndpointProperties.parse(
+        final InvalidFieldException e = catchThrowableOfType(InvalidFieldException.class, () -> EndpointProperties.parse(
                 json("{'properties':{'groupId':'s','privateLinkResourceId':'r','linkId':1,'status':'Approved'}}")));
         assertThat(e.getMessage()).contains("approve");
     }
@@ -96,11 +96,11 @@ class EndpointPropertiesTest {
         assertThat(EndpointProperties.parseDescription(null)).isNull();
         assertThat(EndpointProperties.parseDescription(json("{}"))).isNull();
         assertThat(EndpointProperties.parseDescription(json("{'description':'ok by owner'}"))).isEqualTo("ok by owner");
-        assertThat(catchThrowableOfType(BadRequestException.class,
+        assertThat(catchThrowableOfType(InvalidFieldException.class,
                 () -> EndpointProperties.parseDescription(json("{'status':'Approved'}"))).field()).isEqualTo("status");
-        assertThat(catchThrowableOfType(BadRequestException.class,
+        assertThat(catchThrowableOfType(InvalidFieldException.class,
                 () -> EndpointProperties.parseDescription(json("{'description':1}"))).field()).isEqualTo("description");
-        assertThat(catchThrowableOfType(BadRequestException.class,
+        assertThat(catchThrowableOfType(InvalidFieldException.class,
                 () -> EndpointProperties.parseDescription(json("'x'"))).field()).isEqualTo("(body)");
     }
 }

@@ -1,4 +1,4 @@
-package dev.privateupstream.admin;
+package dev.privateupstream.store;
 
 import static java.util.Objects.requireNonNull;
 
@@ -21,13 +21,13 @@ import java.util.List;
  * @param privateIps may be empty when {@code linkId} is given
  * @param linkId optional, {@code null} when absent
  */
-record EndpointProperties(String groupId, String privateLinkResourceId, String requestMessage, String description,
+public record EndpointProperties(String groupId, String privateLinkResourceId, String requestMessage, String description,
         List<IpPrefix> privateIps, LinkId linkId) {
 
     private static final String KNOWN =
             "groupId, privateLinkResourceId, requestMessage, description, privateIps, linkId";
 
-    EndpointProperties {
+    public EndpointProperties {
         requireNonNull(groupId, "groupId");
         requireNonNull(privateLinkResourceId, "privateLinkResourceId");
         privateIps = List.copyOf(privateIps);
@@ -36,21 +36,21 @@ record EndpointProperties(String groupId, String privateLinkResourceId, String r
     /**
      * Reads a PUT body.
      *
-     * @throws BadRequestException naming the first field at fault
+     * @throws InvalidFieldException naming the first field at fault
      */
-    static EndpointProperties parse(JsonNode body) throws BadRequestException {
+    public static EndpointProperties parse(JsonNode body) throws InvalidFieldException {
         if (body == null || !body.isObject()) {
-            throw new BadRequestException("(body)", "expected a JSON object: {\"properties\":{...}}");
+            throw new InvalidFieldException("(body)", "expected a JSON object: {\"properties\":{...}}");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             final String name = names.next();
             if (!name.equals("properties")) {
-                throw new BadRequestException(name, "unknown field (expected: properties)");
+                throw new InvalidFieldException(name, "unknown field (expected: properties)");
             }
         }
         final JsonNode properties = body.get("properties");
         if (properties == null || !properties.isObject()) {
-            throw new BadRequestException("properties", "required: an object with groupId, privateLinkResourceId, "
+            throw new InvalidFieldException("properties", "required: an object with groupId, privateLinkResourceId, "
                     + "and privateIps, linkId or both");
         }
         for (Iterator<String> names = properties.fieldNames(); names.hasNext(); ) {
@@ -58,11 +58,11 @@ record EndpointProperties(String groupId, String privateLinkResourceId, String r
             switch (name) {
                 case "groupId", "privateLinkResourceId", "requestMessage", "description", "privateIps", "linkId" -> {
                 }
-                case "status" -> throw new BadRequestException("properties.status", "is read-only: a new endpoint "
+                case "status" -> throw new InvalidFieldException("properties.status", "is read-only: a new endpoint "
                         + "starts Pending and an update keeps its status; POST .../approve or .../reject changes it");
-                case "provisioningState" -> throw new BadRequestException("properties.provisioningState",
+                case "provisioningState" -> throw new InvalidFieldException("properties.provisioningState",
                         "is read-only: the gateway reports it");
-                default -> throw new BadRequestException("properties." + name, "unknown field (expected: " + KNOWN + ")");
+                default -> throw new InvalidFieldException("properties." + name, "unknown field (expected: " + KNOWN + ")");
             }
         }
         final String groupId = requiredText(properties, "groupId", "the private link sub-resource, such as sites");
@@ -73,7 +73,7 @@ record EndpointProperties(String groupId, String privateLinkResourceId, String r
         final List<IpPrefix> privateIps = privateIps(properties.get("privateIps"));
         final LinkId linkId = linkId(properties.get("linkId"));
         if (privateIps.isEmpty() && linkId == null) {
-            throw new BadRequestException("properties.privateIps", "required: privateIps, linkId or both "
+            throw new InvalidFieldException("properties.privateIps", "required: privateIps, linkId or both "
                     + "(the addresses calls through this endpoint come from, or its PROXY v2 link id)");
         }
         return new EndpointProperties(groupId, resourceId, requestMessage, description, privateIps, linkId);
@@ -84,54 +84,54 @@ record EndpointProperties(String groupId, String privateLinkResourceId, String r
      *
      * @return the description, or {@code null} to keep the current one
      */
-    static String parseDescription(JsonNode body) throws BadRequestException {
+    public static String parseDescription(JsonNode body) throws InvalidFieldException {
         if (body == null || body.isNull() || body.isMissingNode()) {
             return null;
         }
         if (!body.isObject()) {
-            throw new BadRequestException("(body)", "expected nothing or a JSON object: {\"description\":\"...\"}");
+            throw new InvalidFieldException("(body)", "expected nothing or a JSON object: {\"description\":\"...\"}");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             final String name = names.next();
             if (!name.equals("description")) {
-                throw new BadRequestException(name, "unknown field (expected: description)");
+                throw new InvalidFieldException(name, "unknown field (expected: description)");
             }
         }
         return optionalText(body, "description", "description");
     }
 
-    private static String requiredText(JsonNode properties, String name, String expected) throws BadRequestException {
+    private static String requiredText(JsonNode properties, String name, String expected) throws InvalidFieldException {
         final JsonNode value = properties.get(name);
         if (value == null || value.isNull()) {
-            throw new BadRequestException("properties." + name, "required: " + expected);
+            throw new InvalidFieldException("properties." + name, "required: " + expected);
         }
         if (!value.isTextual()) {
-            throw new BadRequestException("properties." + name, "expected text: " + expected);
+            throw new InvalidFieldException("properties." + name, "expected text: " + expected);
         }
         return value.textValue();
     }
 
-    private static String optionalText(JsonNode properties, String name) throws BadRequestException {
+    private static String optionalText(JsonNode properties, String name) throws InvalidFieldException {
         return optionalText(properties, name, "properties." + name);
     }
 
-    private static String optionalText(JsonNode object, String name, String field) throws BadRequestException {
+    private static String optionalText(JsonNode object, String name, String field) throws InvalidFieldException {
         final JsonNode value = object.get(name);
         if (value == null || value.isNull()) {
             return null;
         }
         if (!value.isTextual()) {
-            throw new BadRequestException(field, "expected text");
+            throw new InvalidFieldException(field, "expected text");
         }
         return value.textValue();
     }
 
-    private static List<IpPrefix> privateIps(JsonNode value) throws BadRequestException {
+    private static List<IpPrefix> privateIps(JsonNode value) throws InvalidFieldException {
         if (value == null || value.isNull()) {
             return List.of();
         }
         if (!value.isArray()) {
-            throw new BadRequestException("properties.privateIps",
+            throw new InvalidFieldException("properties.privateIps",
                     "expected a list of addresses or CIDR prefixes, such as [\"10.1.0.4\"]");
         }
         final List<IpPrefix> prefixes = new ArrayList<>(value.size());
@@ -139,24 +139,24 @@ record EndpointProperties(String groupId, String privateLinkResourceId, String r
             final JsonNode item = value.get(i);
             final String field = "properties.privateIps[" + i + "]";
             if (!item.isTextual()) {
-                throw new BadRequestException(field, "expected an address or CIDR prefix as text, such as \"10.1.0.4\"");
+                throw new InvalidFieldException(field, "expected an address or CIDR prefix as text, such as \"10.1.0.4\"");
             }
             try {
                 prefixes.add(IpPrefix.parse(item.textValue().strip()));
             } catch (IllegalArgumentException e) {
-                throw new BadRequestException(field, e.getMessage());
+                throw new InvalidFieldException(field, e.getMessage());
             }
         }
         return prefixes;
     }
 
-    private static LinkId linkId(JsonNode value) throws BadRequestException {
+    private static LinkId linkId(JsonNode value) throws InvalidFieldException {
         if (value == null || value.isNull()) {
             return null;
         }
         if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0
                 || value.longValue() > 0xFFFF_FFFFL) {
-            throw new BadRequestException("properties.linkId", "expected a whole number from 0 to 4294967295");
+            throw new InvalidFieldException("properties.linkId", "expected a whole number from 0 to 4294967295");
         }
         return new LinkId(value.longValue());
     }

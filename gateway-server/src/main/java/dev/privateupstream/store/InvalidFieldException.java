@@ -1,29 +1,26 @@
-package dev.privateupstream.admin;
+package dev.privateupstream.store;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * A request body the API refuses with {@code 400}, naming the field at fault (SPEC §7).
+ * A field of an endpoint's JSON that cannot be taken: the admin API answers it with {@code 400} naming the
+ * field (SPEC §7); the etcd store refuses the key that holds it (SPEC §10).
  */
-final class BadRequestException extends Exception {
+public final class InvalidFieldException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final String field;
 
     /**
      * @param field the JSON path of the field, such as {@code properties.privateIps[0]}, or {@code (body)}
-     *        when the body as a whole is wrong
+     *        when the document as a whole is wrong
      */
-    BadRequestException(String field, String message) {
+    public InvalidFieldException(String field, String message) {
         super(requireNonNull(message, "message"), null, false, false);
         this.field = requireNonNull(field, "field");
     }
 
-    String field() {
+    public String field() {
         return field;
-    }
-
-    AdminResponse response() {
-        return AdminResponse.badRequest(field, getMessage());
     }
 }

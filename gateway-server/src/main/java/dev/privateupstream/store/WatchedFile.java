@@ -1,4 +1,4 @@
-package dev.privateupstream.reload;
+package dev.privateupstream.store;
 
 import static java.util.Objects.requireNonNull;
 
@@ -28,7 +28,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe: used only on the configuration thread.
  */
-final class WatchedFile {
+public final class WatchedFile {
     /** How long the fingerprint must hold still before the content is read. */
     static final long SETTLE_MILLIS = 20;
     private static final int SETTLE_ATTEMPTS = 5;
@@ -39,16 +39,16 @@ final class WatchedFile {
     private byte[] hash;
     private int polls;
 
-    WatchedFile(Path path) {
+    public WatchedFile(Path path) {
         this.path = requireNonNull(path, "path");
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
     /** Takes the file as it is now as handled: after the first load, and after the gateway wrote it. */
-    void acknowledge() {
+    public void acknowledge() {
         fingerprint = fingerprint();
         hash = hash();
     }
@@ -58,7 +58,7 @@ final class WatchedFile {
      * handled from now on, whatever becomes of it (applied or rejected): the same bad content is not
      * reported again at every poll.
      */
-    boolean changed() throws InterruptedException {
+    public boolean changed() throws InterruptedException {
         final boolean deep = ++polls % DEEP_EVERY == 0;
         Fingerprint now = fingerprint();
         final boolean moved = !Objects.equals(now, fingerprint);

@@ -1,4 +1,4 @@
-package dev.privateupstream.reload;
+package dev.privateupstream.store;
 
 import static java.util.Objects.requireNonNull;
 
@@ -24,14 +24,25 @@ public interface EndpointChange {
     /**
      * A proposed list of endpoints.
      *
-     * @param endpoints every endpoint after the change, in file order
+     * @param endpoints every endpoint after the change, in store order
      * @param changed the endpoint created or changed, or {@code null} when one was removed; validation
      *        errors about it are reported relative to it
      * @param created whether {@code changed} is new
+     * @param removed the endpoint removed, or {@code null}; a store that keeps one key per endpoint deletes
+     *        its key
      */
-    record Proposal(List<SharedPrivateEndpoint> endpoints, SharedPrivateEndpoint changed, boolean created) {
+    record Proposal(List<SharedPrivateEndpoint> endpoints, SharedPrivateEndpoint changed, boolean created,
+            SharedPrivateEndpoint removed) {
         public Proposal {
             endpoints = List.copyOf(requireNonNull(endpoints, "endpoints"));
+            if (changed != null && removed != null) {
+                throw new IllegalArgumentException("changed and removed: expected at most one");
+            }
+        }
+
+        /** A proposal that creates or changes {@code changed}. */
+        public Proposal(List<SharedPrivateEndpoint> endpoints, SharedPrivateEndpoint changed, boolean created) {
+            this(endpoints, changed, created, null);
         }
     }
 }

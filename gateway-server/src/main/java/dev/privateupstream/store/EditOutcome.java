@@ -1,4 +1,4 @@
-package dev.privateupstream.reload;
+package dev.privateupstream.store;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,4 +1,4 @@
-package dev.privateupstream.reload;
+package dev.privateupstream.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
