@@ -10,10 +10,11 @@ import dev.privateupstream.endpoint.EndpointStatus;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.testing.AdminClient;
 import dev.privateupstream.testing.AdminClient.Answer;
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.RawClient.Response;
 import dev.privateupstream.testing.ReadOnlyFolder;
-import dev.privateupstream.testing.RecordingBackend;
 import dev.privateupstream.testing.TestGateway;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,9 +29,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,34 +40,18 @@ import org.junit.jupiter.api.io.TempDir;
 class EndpointApiIT {
     private static final String SPE = "/api/shared-private-endpoints";
 
-    @TempDir
-    Path dir;
-
-    private RecordingBackend backend;
-    private TestGateway gateway;
-    private AdminClient admin;
-
-    @BeforeEach
-    void start() throws Exception {
-        backend = RecordingBackend.start();
-        gateway = TestGateway.standard(dir, backend, "");
-        admin = new AdminClient(gateway.adminPort());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        gateway.close();
-        backend.close();
-    }
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.standard(backend);
 
     private Response call(String source) throws IOException {
-        try (RawClient client = new RawClient(source, gateway.port())) {
-            return client.send("POST /api/chat HTTP/1.1\r\nHost: func-a.example\r\nContent-Length: 2\r\n\r\nhi").read();
-        }
+        return gateway.caller(source)
+                .send("POST /api/chat HTTP/1.1\r\nHost: func-a.example\r\nContent-Length: 2\r\n\r\nhi").read();
     }
 
     private List<SharedPrivateEndpoint> endpointsOnDisk() throws Exception {
-        final GatewayConfig config = new ConfigLoader(Map.of()).load(dir.resolve("gateway.yaml"));
+        final GatewayConfig config = new ConfigLoader(Map.of()).load(gateway.dir().resolve("gateway.yaml"));
         return config.endpoints();
     }
 
@@ -81,7 +65,8 @@ class EndpointApiIT {
         assertThat(response.status()).isEqualTo(403);
         assertThat(response.header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-pending");
 
-        Answer answer = admin.post(SPE + "/pending/approve", "{\"description\":\"approved by the function owner\"}");
+        Answer answer = gateway.admin().post(SPE + "/pending/approve",
+                "{\"description\":\"approved by the function owner\"}");
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.json().get("name").asText()).isEqualTo("pending");
         assertThat(answer.json().get("properties").get("status").asText()).isEqualTo("Approved");
@@ -94,7 +79,7 @@ class EndpointApiIT {
         assertThat(backend.received()).hasSize(1);
         assertThat(backend.received().get(0).headers("X-Forwarded-For")).containsExactly("127.0.0.20");
 
-        answer = admin.post(SPE + "/pending/reject", null);
+        answer = gateway.admin().post(SPE + "/pending/reject", null);
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.json().get("properties").get("status").asText()).isEqualTo("Rejected");
         // No description given: the approver's stays.
@@ -105,16 +90,16 @@ class EndpointApiIT {
         assertThat(response.status()).isEqualTo(403);
         assertThat(response.header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-rejected");
 
-        assertThat(admin.delete(SPE + "/pending").status()).isEqualTo(204);
+        assertThat(gateway.admin().delete(SPE + "/pending").status()).isEqualTo(204);
         assertThat(onDisk("pending")).isNull();
         response = call("127.0.0.20");
         assertThat(response.status()).isEqualTo(403);
         // Loopback is not a private address: with its endpoint gone, the caller is the public network.
         assertThat(response.header("X-Gateway-Deny-Reason")).isEqualTo("public-network");
 
-        assertThat(admin.get(SPE + "/pending").status()).isEqualTo(404);
-        assertThat(admin.delete(SPE + "/pending").status()).isEqualTo(404);
-        assertThat(admin.post(SPE + "/pending/approve", null).status()).isEqualTo(404);
+        assertThat(gateway.admin().get(SPE + "/pending").status()).isEqualTo(404);
+        assertThat(gateway.admin().delete(SPE + "/pending").status()).isEqualTo(404);
+        assertThat(gateway.admin().post(SPE + "/pending/approve", null).status()).isEqualTo(404);
         assertThat(backend.received()).hasSize(1);
         // The other endpoints are untouched by all of this.
         assertThat(endpointsOnDisk()).extracting(SharedPrivateEndpoint::name)
@@ -125,7 +110,7 @@ class EndpointApiIT {
     void putCreatesAPendingEndpointAndAnUpdateKeepsItsStatus() throws Exception {
         final String body = "{\"properties\":{\"groupId\":\"sites\",\"privateLinkResourceId\":\""
                 + TestGateway.RESOURCE + "\",\"requestMessage\":\"please approve\",\"privateIps\":[\"127.0.0.70\"]}}";
-        Answer answer = admin.put(SPE + "/new-spe", body);
+        Answer answer = gateway.admin().put(SPE + "/new-spe", body);
         assertThat(answer.status()).isEqualTo(201);
         assertThat(answer.header("Location")).isEqualTo(SPE + "/new-spe");
         final JsonNode properties = answer.json().get("properties");
@@ -135,13 +120,13 @@ class EndpointApiIT {
         assertThat(properties.get("provisioningState").asText()).isEqualTo("Succeeded");
         assertThat(properties.get("privateIps").toString()).isEqualTo("[\"127.0.0.70\"]");
         assertThat(properties.get("description").asText()).isEmpty();
-        assertThat(admin.get(SPE + "/new-spe").json()).isEqualTo(answer.json());
+        assertThat(gateway.admin().get(SPE + "/new-spe").json()).isEqualTo(answer.json());
         assertThat(call("127.0.0.70").header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-pending");
 
-        assertThat(admin.post(SPE + "/new-spe/approve", "{}").status()).isEqualTo(200);
+        assertThat(gateway.admin().post(SPE + "/new-spe/approve", "{}").status()).isEqualTo(200);
         assertThat(call("127.0.0.70").status()).isEqualTo(200);
 
-        answer = admin.put(SPE + "/NEW-SPE", body.replace("127.0.0.70", "127.0.0.71")
+        answer = gateway.admin().put(SPE + "/NEW-SPE", body.replace("127.0.0.70", "127.0.0.71")
                 .replace("please approve", "moved").replace("]}}", "],\"linkId\":42}}"));
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.json().get("name").asText()).isEqualTo("new-spe");
@@ -152,12 +137,12 @@ class EndpointApiIT {
         assertThat(call("127.0.0.71").header("X-Gateway-Deny-Reason")).isEqualTo("link-id-mismatch");
         assertThat(call("127.0.0.70").header("X-Gateway-Deny-Reason")).isEqualTo("public-network");
 
-        answer = admin.put(SPE + "/new-spe", body.replace("127.0.0.70", "127.0.0.72"));
+        answer = gateway.admin().put(SPE + "/new-spe", body.replace("127.0.0.70", "127.0.0.72"));
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.json().get("properties").has("linkId")).isFalse();
         assertThat(call("127.0.0.72").status()).isEqualTo(200);
 
-        final JsonNode list = admin.get(SPE).json();
+        final JsonNode list = gateway.admin().get(SPE).json();
         assertThat(list.get("value")).hasSize(7);
         assertThat(list.get("value").get(6).get("name").asText()).isEqualTo("new-spe");
         assertThat(onDisk("new-spe").status()).isEqualTo(EndpointStatus.APPROVED);
@@ -165,23 +150,22 @@ class EndpointApiIT {
 
     @Test
     void revokingStopsAnOpenKeepAliveConnectionAtItsNextRequest() throws Exception {
-        try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
-            final String request = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi";
-            assertThat(client.send(request).read().status()).isEqualTo(200);
-            assertThat(admin.post(SPE + "/approved/reject", null).status()).isEqualTo(200);
-            final Response refused = client.send(request).read();
-            assertThat(refused.status()).isEqualTo(403);
-            assertThat(refused.header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-rejected");
-            assertThat(admin.post(SPE + "/approved/approve", null).status()).isEqualTo(200);
-            // The same connection, still open after the refusal.
-            assertThat(client.send(request).read().status()).isEqualTo(200);
-        }
+        final RawClient client = gateway.caller("127.0.0.10");
+        final String request = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi";
+        assertThat(client.send(request).read().status()).isEqualTo(200);
+        assertThat(gateway.admin().post(SPE + "/approved/reject", null).status()).isEqualTo(200);
+        final Response refused = client.send(request).read();
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-rejected");
+        assertThat(gateway.admin().post(SPE + "/approved/approve", null).status()).isEqualTo(200);
+        // The same connection, still open after the refusal.
+        assertThat(client.send(request).read().status()).isEqualTo(200);
         assertThat(backend.received()).hasSize(2);
     }
 
     @Test
     void refusesBadBodiesNamingTheFieldAndChangesNothing() throws Exception {
-        final byte[] before = Files.readAllBytes(dir.resolve("endpoints.yaml"));
+        final byte[] before = Files.readAllBytes(gateway.dir().resolve("endpoints.yaml"));
         final long reloads = gateway.server().metrics().reloads(true);
         final String good = "\"groupId\":\"sites\",\"privateLinkResourceId\":\"" + TestGateway.RESOURCE + "\"";
         assertBadRequest("PUT", SPE + "/x", "{\"properties\":{" + good + ",\"privateIps\":[\"10.1.0.4\",\"10.1.0.999\"]}}",
@@ -211,14 +195,14 @@ class EndpointApiIT {
         assertBadRequest("POST", SPE + "/pending/approve", "{\"status\":\"Approved\"}", "status");
         assertBadRequest("POST", SPE + "/pending/approve", "[1]", "(body)");
 
-        assertThat(Files.readAllBytes(dir.resolve("endpoints.yaml"))).isEqualTo(before);
-        assertThat(admin.get(SPE).json().get("value")).hasSize(6);
+        assertThat(Files.readAllBytes(gateway.dir().resolve("endpoints.yaml"))).isEqualTo(before);
+        assertThat(gateway.admin().get(SPE).json().get("value")).hasSize(6);
         assertThat(gateway.server().metrics().reloads(true)).isEqualTo(reloads);
         assertThat(call("127.0.0.20").header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-pending");
     }
 
     private Answer assertBadRequest(String method, String path, String body, String field) throws Exception {
-        final Answer answer = admin.send(method, path, body);
+        final Answer answer = gateway.admin().send(method, path, body);
         assertThat(answer.status()).as(body).isEqualTo(400);
         assertThat(answer.json().get("error").asText()).isEqualTo("Bad Request");
         assertThat(answer.json().get("field").asText()).as(body).isEqualTo(field);
@@ -228,53 +212,56 @@ class EndpointApiIT {
 
     @Test
     void everyApiCallNeedsTheBearerTokenAndARefusalChangesNothing() throws Exception {
-        final Answer missing = admin.withToken(null).get(SPE);
+        final Answer missing = gateway.admin().withToken(null).get(SPE);
         assertThat(missing.status()).isEqualTo(401);
         assertThat(missing.json().get("reason").asText()).isEqualTo("token-missing");
         assertThat(missing.header("WWW-Authenticate")).startsWith("Bearer");
-        final Answer wrong = admin.withToken("not-the-token").post(SPE + "/pending/approve", null);
+        final Answer wrong = gateway.admin().withToken("not-the-token").post(SPE + "/pending/approve", null);
         assertThat(wrong.status()).isEqualTo(401);
         assertThat(wrong.json().get("reason").asText()).isEqualTo("token-rejected");
-        assertThat(admin.withToken("not-the-token").delete(SPE + "/approved").status()).isEqualTo(401);
+        assertThat(gateway.admin().withToken("not-the-token").delete(SPE + "/approved").status()).isEqualTo(401);
         // Even a route that does not exist says 401 first: nothing is learnt without the token.
-        assertThat(admin.withToken(null).get("/api/nothing-here").status()).isEqualTo(401);
-        assertThat(admin.get("/api/nothing-here").status()).isEqualTo(404);
-        assertThat(admin.send("PATCH", SPE + "/pending", "{}").status()).isEqualTo(405);
+        assertThat(gateway.admin().withToken(null).get("/api/nothing-here").status()).isEqualTo(401);
+        assertThat(gateway.admin().get("/api/nothing-here").status()).isEqualTo(404);
+        assertThat(gateway.admin().send("PATCH", SPE + "/pending", "{}").status()).isEqualTo(405);
 
         assertThat(call("127.0.0.20").header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-pending");
         assertThat(call("127.0.0.10").status()).isEqualTo(200);
         assertThat(onDisk("pending").status()).isEqualTo(EndpointStatus.PENDING);
 
         for (String open : new String[] {"/healthz", "/readyz", "/metrics", "/"}) {
-            assertThat(admin.withToken(null).get(open).status()).as(open).isEqualTo(200);
+            assertThat(gateway.admin().withToken(null).get(open).status()).as(open).isEqualTo(200);
         }
     }
 
     @Test
-    void withoutAConfiguredTokenTheApiRefusesEveryCallAndSaysWhy() throws Exception {
-        gateway.close();
-        gateway = TestGateway.start(dir, TestGateway.gatewayYaml(TestGateway.upstream("func-a", TestGateway.RESOURCE,
-                backend.url(), ""), "admin:\n  address: 127.0.0.1\n  port: 0\n"), TestGateway.STANDARD_ENDPOINTS
-                .replace(TestGateway.endpoint("other-approved", TestGateway.OTHER_RESOURCE, "Approved", "127.0.0.60"), ""));
-        final Answer answer = new AdminClient(gateway.adminPort(), "anything").get(SPE);
-        assertThat(answer.status()).isEqualTo(401);
-        assertThat(answer.json().get("reason").asText()).isEqualTo("token-not-configured");
-        assertThat(answer.json().get("message").asText()).contains("no admin token is configured");
+    void withoutAConfiguredTokenTheApiRefusesEveryCallAndSaysWhy(@TempDir Path dir) throws Exception {
+        // A gateway of its own, whose admin section names no token; the standard one is left alone.
+        try (TestGateway untokened = TestGateway.start(dir, TestGateway.gatewayYaml(TestGateway.upstream("func-a",
+                TestGateway.RESOURCE, backend.url(), ""), "admin:\n  address: 127.0.0.1\n  port: 0\n"),
+                TestGateway.STANDARD_ENDPOINTS.replace(TestGateway.endpoint("other-approved",
+                        TestGateway.OTHER_RESOURCE, "Approved", "127.0.0.60"), ""))) {
+            final Answer answer = new AdminClient(untokened.adminPort(), "anything").get(SPE);
+            assertThat(answer.status()).isEqualTo(401);
+            assertThat(answer.json().get("reason").asText()).isEqualTo("token-not-configured");
+            assertThat(answer.json().get("message").asText()).contains("no admin token is configured");
+        }
     }
 
     @Test
     void aReadOnlyEndpointsFileGets409AndAClearMessage() throws Exception {
         try {
-            assumeThat(ReadOnlyFolder.make(dir)).as("cannot make a read-only folder here").isTrue();
-            final Answer answer = admin.post(SPE + "/pending/approve", null);
+            assumeThat(ReadOnlyFolder.make(gateway.dir())).as("cannot make a read-only folder here").isTrue();
+            final Answer answer = gateway.admin().post(SPE + "/pending/approve", null);
             assertThat(answer.status()).isEqualTo(409);
             assertThat(answer.json().get("error").asText()).isEqualTo("Conflict");
             assertThat(answer.json().get("message").asText()).contains("cannot be changed").contains("read-only")
                     .contains("ConfigMap");
         } finally {
-            ReadOnlyFolder.undo(dir);
+            ReadOnlyFolder.undo(gateway.dir());
         }
-        assertThat(admin.get(SPE + "/pending").json().get("properties").get("status").asText()).isEqualTo("Pending");
+        assertThat(gateway.admin().get(SPE + "/pending").json().get("properties").get("status").asText())
+                .isEqualTo("Pending");
         assertThat(call("127.0.0.20").header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-pending");
     }
 
@@ -306,7 +293,7 @@ class EndpointApiIT {
         } finally {
             clients.shutdownNow();
         }
-        assertThat(admin.get(SPE).json().get("value")).hasSize(6 + n);
+        assertThat(gateway.admin().get(SPE).json().get("value")).hasSize(6 + n);
         assertThat(endpointsOnDisk()).hasSize(6 + n).filteredOn(e -> e.name().startsWith("spe-"))
                 .allMatch(e -> e.status() == EndpointStatus.APPROVED);
         assertThat(call("127.0.1.7").status()).isEqualTo(200);
@@ -316,7 +303,7 @@ class EndpointApiIT {
     void eachApiChangeCountsAsOneReloadAndTheWatcherDoesNotCountItAgain() throws Exception {
         final long applied = gateway.server().metrics().reloads(true);
         final long generation = gateway.server().policy().get().generation();
-        assertThat(admin.post(SPE + "/pending/approve", null).status()).isEqualTo(200);
+        assertThat(gateway.admin().post(SPE + "/pending/approve", null).status()).isEqualTo(200);
         assertThat(gateway.server().metrics().reloads(true)).isEqualTo(applied + 1);
         // Several polls of the watcher later, the gateway's own write is still not a second change.
         Thread.sleep(4 * 250 + 200);
@@ -335,7 +322,7 @@ class EndpointApiIT {
         Map<String, long[]> counts;
         JsonNode traffic;
         do {
-            traffic = admin.get("/api/shared-private-endpoints-traffic").json();
+            traffic = gateway.admin().get("/api/shared-private-endpoints-traffic").json();
             counts = new HashMap<>();
             for (JsonNode t : traffic.get("value")) {
                 counts.put(t.get("name").asText(), new long[] {t.get("allowed").asLong(), t.get("denied").asLong()});

@@ -2,54 +2,35 @@ package dev.privateupstream.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privateupstream.testing.AdminClient;
 import dev.privateupstream.testing.AdminClient.Answer;
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.PrometheusText;
 import dev.privateupstream.testing.PrometheusText.Sample;
 import dev.privateupstream.testing.RawClient;
-import dev.privateupstream.testing.RecordingBackend;
-import dev.privateupstream.testing.TestGateway;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /metrics} parsed as Prometheus does, checked for every name and label of SPEC §8 after real
  * traffic, and for labels that stay bounded.
  */
 class MetricsEndpointIT {
-    @TempDir
-    Path dir;
-
-    private RecordingBackend backend;
-    private TestGateway gateway;
-
-    @BeforeEach
-    void start() throws Exception {
-        backend = RecordingBackend.start();
-        gateway = TestGateway.standard(dir, backend, "");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        gateway.close();
-        backend.close();
-    }
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.standard(backend);
 
     private void send(String source, String request) throws IOException {
-        try (RawClient client = new RawClient(source, gateway.port())) {
-            client.send(request).read();
-        }
+        gateway.caller(source).send(request).read();
     }
 
     private PrometheusText scrape() throws Exception {
-        final Answer answer = new AdminClient(gateway.adminPort(), null).get("/metrics");
+        final Answer answer = gateway.admin().withToken(null).get("/metrics");
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.header("Content-Type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
         return PrometheusText.parse(answer.body());
@@ -74,7 +55,7 @@ class MetricsEndpointIT {
         send("127.0.0.20", post);                   // endpoint-pending
         send("127.0.0.1", post);                    // public-network, before routing
         send("127.0.0.10", "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nhi");
-        new AdminClient(gateway.adminPort()).post("/api/shared-private-endpoints/pending/approve", null);
+        gateway.admin().post("/api/shared-private-endpoints/pending/approve", null);
 
         final PrometheusText text = scrapeOnce("gateway_requests_total",
                 Map.of("upstream", "none", "outcome", "error", "status", "400"), 1);
@@ -137,7 +118,8 @@ class MetricsEndpointIT {
 
     @Test
     void countsAConnectionWhileItIsOpen() throws Exception {
-        try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
+        // Closed here, not after the test: the count must fall back to zero.
+        try (RawClient client = gateway.caller("127.0.0.10")) {
             client.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi").read();
             assertThat(scrapeOnce("gateway_active_connections", Map.of(), 1)
                     .value("gateway_active_connections", Map.of())).isEqualTo(1.0);

@@ -8,10 +8,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.privateupstream.testing.RawClient;
-import dev.privateupstream.testing.RecordingBackend;
-import dev.privateupstream.testing.TestGateway;
-import java.nio.file.Path;
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,38 +18,35 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /** The access log of SPEC §8: one JSON object per request on the logger {@code gateway.access}. */
 class AccessLogIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.standard(backend);
 
-    private RecordingBackend backend;
-    private TestGateway gateway;
     private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
     private final Logger accessLogger = (Logger) LoggerFactory.getLogger("gateway.access");
     private Level level;
 
+    /** The gateway checks the logger's level at each exchange, so capturing may begin once it runs. */
     @BeforeEach
-    void start() throws Exception {
+    void captureAccessLog() {
         level = accessLogger.getLevel();
         accessLogger.setLevel(Level.INFO);
         lines.start();
         accessLogger.addAppender(lines);
-        backend = RecordingBackend.start();
-        gateway = TestGateway.standard(dir, backend, "");
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void restoreAccessLog() {
         accessLogger.detachAppender(lines);
         accessLogger.setLevel(level);
-        gateway.close();
-        backend.close();
     }
 
     private List<JsonNode> awaitLines(int count) throws Exception {
@@ -76,15 +71,11 @@ class AccessLogIT {
 
     @Test
     void writesOneJsonLinePerRequestWithEveryField() throws Exception {
-        try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
-            client.send("POST /runtime/webhooks/signalr?code=k HTTP/1.1\r\nHost: func-a.example\r\n"
-                    + "X-ASRS-Connection-Id: conn-1\r\nX-ASRS-Hub: chat\r\nX-ASRS-Category: messages\r\n"
-                    + "X-ASRS-Event: broadcast\r\nX-ASRS-User-Id: user-7\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 11\r\n\r\n{\"type\":10}").read();
-        }
-        try (RawClient client = new RawClient("127.0.0.20", gateway.port())) {
-            client.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n").read();
-        }
+        gateway.caller("127.0.0.10").send("POST /runtime/webhooks/signalr?code=k HTTP/1.1\r\nHost: func-a.example\r\n"
+                + "X-ASRS-Connection-Id: conn-1\r\nX-ASRS-Hub: chat\r\nX-ASRS-Category: messages\r\n"
+                + "X-ASRS-Event: broadcast\r\nX-ASRS-User-Id: user-7\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 11\r\n\r\n{\"type\":10}").read();
+        gateway.caller("127.0.0.20").send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n").read();
         final List<JsonNode> log = awaitLines(2);
 
         // Each line is written when its exchange ends, on its connection's event loop: the two lines may
@@ -126,9 +117,7 @@ class AccessLogIT {
 
     @Test
     void aCallerOfNoEndpointIsLoggedWithANullEndpoint() throws Exception {
-        try (RawClient client = new RawClient("127.0.0.1", gateway.port())) {
-            client.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n").read();
-        }
+        gateway.caller("127.0.0.1").send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n").read();
         final JsonNode line = awaitLines(1).get(0);
         assertThat(line.get("endpoint").isNull()).isTrue();
         assertThat(line.get("upstream").asText()).isEqualTo("none");

@@ -2,9 +2,10 @@ package dev.privateupstream.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.RawClient.Response;
-import dev.privateupstream.testing.RecordingBackend;
 import dev.privateupstream.testing.RecordingBackend.Recorded;
 import dev.privateupstream.testing.RecordingBackend.Reply;
 import dev.privateupstream.testing.TestGateway;
@@ -14,9 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,50 +24,35 @@ import org.junit.jupiter.api.io.TempDir;
  * sockets: callers are client sockets bound to loopback addresses, the backend a real Netty server.
  */
 class ProxyForwardingIT {
-    @TempDir
-    Path dir;
-
-    private RecordingBackend backend;
-    private TestGateway gateway;
-
-    @BeforeEach
-    void start() throws Exception {
-        backend = RecordingBackend.start();
-        gateway = TestGateway.standard(dir, backend, "");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        gateway.close();
-        backend.close();
-    }
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.standard(backend);
 
     @Test
     void forwardsWithExactlyOneForwardedForAndNoSpoofedHeaders() throws Exception {
-        try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
-            final Response response = client.send("POST /api/chat?x=1 HTTP/1.1\r\n"
-                    + "Host: Contoso-Func.example:8080\r\n"
-                    + "X-Forwarded-For: 10.1.0.4\r\n"
-                    + "X-Forwarded-For: 203.0.113.66, 10.9.9.9\r\n"
-                    + "Forwarded: for=10.1.0.4\r\n"
-                    + "X-Real-IP: 10.1.0.4\r\n"
-                    + "X-Client-IP: 10.1.0.4\r\n"
-                    + "True-Client-IP: 10.1.0.4\r\n"
-                    + "X-Forwarded-Proto: https\r\n"
-                    + "X-Forwarded-Host: evil.example\r\n"
-                    + "Connection: keep-alive, X-Secret\r\n"
-                    + "X-Secret: hop\r\n"
-                    + "Keep-Alive: timeout=5\r\n"
-                    + "TE: trailers\r\n"
-                    + "Upgrade: websocket\r\n"
-                    + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n"
-                    + "Proxy-Connection: keep-alive\r\n"
-                    + "Content-Type: application/json\r\n"
-                    + "Content-Length: 11\r\n\r\n{\"type\":10}").read();
-            assertThat(response.status()).isEqualTo(200);
-            assertThat(response.bodyText()).isEqualTo("{\"ok\":true}");
-        }
-        assertThat(backend.awaitCount(1, Duration.ofSeconds(5))).isTrue();
+        final Response response = gateway.caller("127.0.0.10").send("POST /api/chat?x=1 HTTP/1.1\r\n"
+                + "Host: Contoso-Func.example:8080\r\n"
+                + "X-Forwarded-For: 10.1.0.4\r\n"
+                + "X-Forwarded-For: 203.0.113.66, 10.9.9.9\r\n"
+                + "Forwarded: for=10.1.0.4\r\n"
+                + "X-Real-IP: 10.1.0.4\r\n"
+                + "X-Client-IP: 10.1.0.4\r\n"
+                + "True-Client-IP: 10.1.0.4\r\n"
+                + "X-Forwarded-Proto: https\r\n"
+                + "X-Forwarded-Host: evil.example\r\n"
+                + "Connection: keep-alive, X-Secret\r\n"
+                + "X-Secret: hop\r\n"
+                + "Keep-Alive: timeout=5\r\n"
+                + "TE: trailers\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n"
+                + "Proxy-Connection: keep-alive\r\n"
+                + "Content-Type: application/json\r\n"
+                + "Content-Length: 11\r\n\r\n{\"type\":10}").read();
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.bodyText()).isEqualTo("{\"ok\":true}");
+        assertThat(backend.get().awaitCount(1, Duration.ofSeconds(5))).isTrue();
         final Recorded seen = backend.received().get(0);
         assertThat(seen.headers("X-Forwarded-For")).containsExactly("127.0.0.10");
         assertThat(seen.header("X-Forwarded-Proto")).isEqualTo("http");
@@ -82,16 +67,15 @@ class ProxyForwardingIT {
     }
 
     @Test
-    void streamsFiveMebibytesBothWaysByteForByte() throws Exception {
+    void streamsFiveMebibytesBothWaysByteForByte(@TempDir Path dir) throws Exception {
         final byte[] upload = new byte[5 << 20];
         new Random(42).nextBytes(upload);
         final byte[] download = new byte[5 << 20];
         new Random(7).nextBytes(download);
-        backend.respond(r -> new Reply(200, Map.of("Content-Type", "application/octet-stream"), download, 80));
-        // A 5 MiB body needs a limit above the default 1 MiB.
-        gateway.close();
-        gateway = TestGateway.standard(dir, backend, "limits:\n  maxBodyBytes: 8388608\n");
-        try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
+        backend.get().respond(r -> new Reply(200, Map.of("Content-Type", "application/octet-stream"), download, 80));
+        // A 5 MiB body needs a limit above the default 1 MiB: a gateway of its own, the standard one left alone.
+        try (TestGateway roomy = TestGateway.standard(dir, backend.get(), "limits:\n  maxBodyBytes: 8388608\n");
+                RawClient client = new RawClient("127.0.0.10", roomy.port())) {
             final ByteArrayOutputStream chunked = new ByteArrayOutputStream();
             chunked.write(("POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -114,7 +98,8 @@ class ProxyForwardingIT {
     @Test
     void reusesBackendConnectionsAcrossRequestsAndClients() throws Exception {
         for (int c = 0; c < 3; c++) {
-            try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
+            // Each client closes before the next opens: the backend connection outlives them all.
+            try (RawClient client = gateway.caller("127.0.0.10")) {
                 for (int i = 0; i < 10; i++) {
                     assertThat(client.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi").read().status())
                             .isEqualTo(200);
@@ -123,22 +108,21 @@ class ProxyForwardingIT {
         }
         assertThat(backend.received()).hasSize(30);
         // Two event loops may each open one; without reuse there would be thirty.
-        assertThat(backend.acceptedConnections()).isBetween(1, 2);
+        assertThat(backend.get().acceptedConnections()).isBetween(1, 2);
     }
 
     @Test
     void relaysBackendStatusHeadersAndBodyVerbatim() throws Exception {
         final byte[] completion = "{\"type\":3,\"invocationId\":\"1\",\"result\":\"ok\"}\u001e"
                 .getBytes(StandardCharsets.UTF_8);
-        backend.respond(r -> new Reply(201, Map.of("Content-Type", "application/json", "X-Backend", "yes",
+        backend.get().respond(r -> new Reply(201, Map.of("Content-Type", "application/json", "X-Backend", "yes",
                 "Connection", "X-Backend-Hop", "X-Backend-Hop", "dropped"), completion, 0));
-        try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
-            final Response response = client.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n").read();
-            assertThat(response.status()).isEqualTo(201);
-            assertThat(response.header("X-Backend")).isEqualTo("yes");
-            assertThat(response.header("X-Backend-Hop")).isNull();
-            assertThat(response.header("Content-Length")).isEqualTo(Integer.toString(completion.length));
-            assertThat(response.body()).isEqualTo(completion);
-        }
+        final Response response = gateway.caller("127.0.0.10")
+                .send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n").read();
+        assertThat(response.status()).isEqualTo(201);
+        assertThat(response.header("X-Backend")).isEqualTo("yes");
+        assertThat(response.header("X-Backend-Hop")).isNull();
+        assertThat(response.header("Content-Length")).isEqualTo(Integer.toString(completion.length));
+        assertThat(response.body()).isEqualTo(completion);
     }
 }

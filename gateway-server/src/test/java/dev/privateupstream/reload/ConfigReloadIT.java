@@ -9,8 +9,9 @@ import dev.privateupstream.GatewayServer;
 import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.testing.AdminClient;
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RawClient;
-import dev.privateupstream.testing.RecordingBackend;
 import dev.privateupstream.testing.TestGateway;
 import dev.privateupstream.testing.TestTransport;
 import java.io.IOException;
@@ -28,6 +29,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -42,35 +44,24 @@ class ConfigReloadIT {
             "127.0.0.10");
     private static final Duration PATIENCE = Duration.ofSeconds(10);
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.standard(backend);
 
-    private RecordingBackend backend;
-    private TestGateway gateway;
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+    // The package's logger: gateway.yaml changes are logged by ConfigWatcher, endpoint sets by SnapshotSink.
     private final Logger watcherLogger = (Logger) LoggerFactory.getLogger(ConfigWatcher.class.getPackageName());
 
     @BeforeEach
-    void start() throws Exception {
-        backend = RecordingBackend.start();
-        gateway = TestGateway.standard(dir, backend, "");
+    void captureWatcherLog() {
         log.start();
         watcherLogger.addAppender(log);
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void detachWatcherLog() {
         watcherLogger.detachAppender(log);
-        if (gateway != null) {
-            gateway.close();
-        }
-        backend.close();
-    }
-
-    private String gatewayYaml(String extra) {
-        return TestGateway.gatewayYaml(TestGateway.upstream("func-a", TestGateway.RESOURCE, backend.url(), "")
-                + TestGateway.upstream("func-b", TestGateway.OTHER_RESOURCE, backend.url(),
-                "    hosts: [ func-b.example ]\n"), extra);
     }
 
     /** Replaces the file the way tools that care do: a new file renamed over the old one. */
@@ -88,8 +79,9 @@ class ConfigReloadIT {
         }
     }
 
+    /** A fresh connection per request, closed at once: the storm opens thousands. */
     private int status(String source) throws IOException {
-        try (RawClient client = new RawClient(source, gateway.port())) {
+        try (RawClient client = gateway.caller(source)) {
             return client.send(REQUEST).read().status();
         }
     }
@@ -100,13 +92,13 @@ class ConfigReloadIT {
 
     @Test
     void aStormOfValidAndInvalidRewritesFailsNoAllowedRequest() throws Exception {
-        final Path endpoints = dir.resolve("endpoints.yaml");
+        final Path endpoints = gateway.dir().resolve("endpoints.yaml");
         final AtomicBoolean running = new AtomicBoolean(true);
         final AtomicInteger answered = new AtomicInteger();
         final List<String> failures = new CopyOnWriteArrayList<>();
         // One caller on a keep-alive connection, one opening a connection per request.
         final Thread keepAlive = new Thread(() -> {
-            try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
+            try (RawClient client = gateway.caller("127.0.0.10")) {
                 while (running.get()) {
                     final RawClient.Response response = client.send(REQUEST).read();
                     if (response.status() != 200) {
@@ -157,7 +149,8 @@ class ConfigReloadIT {
                 writeAtomically(endpoints, text);
             }
             if (i % 60 == 30) {
-                writeAtomically(dir.resolve("gateway.yaml"), gatewayYaml("limits:\n  idleTimeout: " + (60 + i) + "s\n"));
+                writeAtomically(gateway.dir().resolve("gateway.yaml"), TestGateway.standardYaml(backend.get(),
+                        "limits:\n  idleTimeout: " + (60 + i) + "s\n"));
             }
             Thread.sleep(random.nextInt(25));
         }
@@ -185,42 +178,42 @@ class ConfigReloadIT {
     @Test
     void anInvalidEditIsLoggedWithItsLocationCountedAndIgnored() throws Exception {
         final long generation = gateway.server().policy().get().generation();
-        writeAtomically(dir.resolve("endpoints.yaml"), TestGateway.STANDARD_ENDPOINTS
+        writeAtomically(gateway.dir().resolve("endpoints.yaml"), TestGateway.STANDARD_ENDPOINTS
                 .replace("status: Pending", "status: Bogus"));
         await("the edit rejected", () -> metrics().reloads(false) == 1);
         assertThat(metrics().reloads(true)).isZero();
         assertThat(gateway.server().policy().get().generation()).isEqualTo(generation);
         // Five lines per entry: the second entry's status is on line 9.
         assertThat(log.list).anySatisfy(event -> assertThat(event.getFormattedMessage())
-                .contains("rejected").contains(dir.resolve("endpoints.yaml") + ":9: [1].status: "));
+                .contains("rejected").contains(gateway.dir().resolve("endpoints.yaml") + ":9: [1].status: "));
         assertThat(status("127.0.0.10")).isEqualTo(200);
         assertThat(status("127.0.0.20")).isEqualTo(403);
     }
 
     @Test
     void aHandEditRevokesAnEndpointOnAnOpenKeepAliveConnection() throws Exception {
-        try (RawClient client = new RawClient("127.0.0.10", gateway.port())) {
-            assertThat(client.send(REQUEST).read().status()).isEqualTo(200);
-            // In place, as an operator's editor may write it.
-            Files.writeString(dir.resolve("endpoints.yaml"), TestGateway.STANDARD_ENDPOINTS
-                    .replace("approved\n  groupId: sites\n  privateLinkResourceId: " + TestGateway.RESOURCE
-                            + "\n  status: Approved", "approved\n  groupId: sites\n  privateLinkResourceId: "
-                            + TestGateway.RESOURCE + "\n  status: Rejected"));
-            await("the edit applied", () -> metrics().reloads(true) == 1);
-            final RawClient.Response refused = client.send(REQUEST).read();
-            assertThat(refused.status()).isEqualTo(403);
-            assertThat(refused.header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-rejected");
-        }
+        final RawClient client = gateway.caller("127.0.0.10");
+        assertThat(client.send(REQUEST).read().status()).isEqualTo(200);
+        // In place, as an operator's editor may write it.
+        Files.writeString(gateway.dir().resolve("endpoints.yaml"), TestGateway.STANDARD_ENDPOINTS
+                .replace("approved\n  groupId: sites\n  privateLinkResourceId: " + TestGateway.RESOURCE
+                        + "\n  status: Approved", "approved\n  groupId: sites\n  privateLinkResourceId: "
+                        + TestGateway.RESOURCE + "\n  status: Rejected"));
+        await("the edit applied", () -> metrics().reloads(true) == 1);
+        final RawClient.Response refused = client.send(REQUEST).read();
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.header("X-Gateway-Deny-Reason")).isEqualTo("endpoint-rejected");
         assertThat(backend.received()).hasSize(1);
     }
 
     @Test
     void aGatewayYamlEditAppliesEverythingButTheListeners() throws Exception {
         final int port = gateway.port();
-        final AdminClient oldToken = new AdminClient(gateway.adminPort());
+        final AdminClient oldToken = gateway.admin();
         assertThat(oldToken.get("/api/shared-private-endpoints").status()).isEqualTo(200);
-        writeAtomically(dir.resolve("gateway.yaml"), gatewayYaml("admin:\n  address: 127.0.0.1\n  port: 19999\n"
-                + "  token: rotated-token\n").replace("port: 0", "port: 18080"));
+        writeAtomically(gateway.dir().resolve("gateway.yaml"), TestGateway.standardYaml(backend.get(),
+                "admin:\n  address: 127.0.0.1\n  port: 19999\n  token: rotated-token\n")
+                .replace("port: 0", "port: 18080"));
         await("the edit applied", () -> metrics().reloads(true) == 1);
         assertThat(oldToken.get("/api/shared-private-endpoints").status()).isEqualTo(401);
         assertThat(oldToken.withToken("rotated-token").get("/api/shared-private-endpoints").status()).isEqualTo(200);
@@ -233,16 +226,15 @@ class ConfigReloadIT {
     }
 
     @Test
-    void aConfigMapSwappingItsDataSymlinkIsApplied() throws Exception {
-        gateway.close();
-        gateway = null;
+    void aConfigMapSwappingItsDataSymlinkIsApplied(@TempDir Path dir) throws Exception {
+        // A gateway of its own, started by hand on a ConfigMap's layout; the standard one is left alone.
         // kubelet's layout: endpoints.yaml -> ..data/endpoints.yaml, ..data -> ..2024_01_01_v1
         final Path mount = Files.createDirectory(dir.resolve("configmap"));
         Files.createDirectory(mount.resolve("..v1"));
         Files.writeString(mount.resolve("..v1/endpoints.yaml"), TestGateway.STANDARD_ENDPOINTS);
         Files.createSymbolicLink(mount.resolve("..data"), Path.of("..v1"));
         Files.createSymbolicLink(mount.resolve("endpoints.yaml"), Path.of("..data/endpoints.yaml"));
-        Files.writeString(dir.resolve("gateway.yaml"), gatewayYaml("")
+        Files.writeString(dir.resolve("gateway.yaml"), TestGateway.standardYaml(backend.get(), "")
                 .replace("file: endpoints.yaml", "file: configmap/endpoints.yaml"));
         final ConfigLoader loader = new ConfigLoader(Map.of());
         final GatewayServer server = GatewayServer.start(loader.load(dir.resolve("gateway.yaml")), loader,
