@@ -487,13 +487,19 @@ public final class EtcdEndpointStore implements EndpointStore {
 
     @Override
     public CompletableFuture<ReplicaView> replicas() {
+        // Without quorum a member still answers what it last knew (a serializable read): during an outage the
+        // operator sees the registry as it was, rather than nothing.
+        return replicas(RangeOptions.linearizable())
+                .exceptionallyCompose(e -> replicas(RangeOptions.linearizable().asSerializable()));
+    }
+
+    private CompletableFuture<ReplicaView> replicas(RangeOptions read) {
         final byte[] replicasKey = bytes(config.replicasPrefix());
         final CompletableFuture<RangeResponse> replicas = client.range(replicasKey, EtcdClient.prefixEnd(replicasKey),
-                RangeOptions.linearizable());
+                read);
         final CompletableFuture<RangeResponse> newest = client.range(endpointsKey, endpointsEnd,
-                RangeOptions.linearizable().withLimit(1).withKeysOnly()
-                .sortedBy(RangeOptions.SortTarget.MOD, true));
-        final CompletableFuture<RangeResponse> guard = client.range(guardKey, null, RangeOptions.linearizable());
+                read.withLimit(1).withKeysOnly().sortedBy(RangeOptions.SortTarget.MOD, true));
+        final CompletableFuture<RangeResponse> guard = client.range(guardKey, null, read);
         return replicas.thenCombine(newest, (r, n) -> new Object[] {r, n}).thenCombine(guard, (rn, g) -> {
             final RangeResponse r = (RangeResponse) rn[0];
             final RangeResponse n = (RangeResponse) rn[1];

@@ -160,6 +160,8 @@ class EtcdReplicasIT {
         // Within the store's timeout (1 s here), with room for a slow machine; never etcd's own 7 s.
         assertThat(tookMillis).isLessThan(4000);
         assertThat(admin.get(PATH + "spe").status()).isEqualTo(200);
+        // The registry as the member left standing last knew it.
+        assertThat(admin.get("/api/replicas").json().path("value").findValuesAsText("id")).containsExactly("one");
         awaitWithin(Duration.ofSeconds(10), () -> metric(scrape(one), "gateway_store_up") == 0);
 
         // Recovery: the same write goes through, and the watch brings changes again.
