@@ -2,6 +2,7 @@ package dev.privateupstream.store.etcd;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.privateupstream.config.ConfigError;
 import dev.privateupstream.config.ConfigException;
 import dev.privateupstream.config.ConfigLoader;
@@ -49,11 +50,12 @@ import org.slf4j.LoggerFactory;
  * queue in {@link #poll}, so a burst of revisions becomes one validation and one snapshot swap, applied in
  * revision order. A set that breaks the rules is kept out and the last good one stays in force.
  *
- * <p>Writes are compare-and-swap transactions: committed only if no key under the endpoints prefix (and
- * the {@code PREFIX + "endpoints-changed"} key every gateway write also sets, which is how a deletion by
- * another replica is seen) changed after the revision the change was computed from. On a conflict the set
- * is read again and the change recomputed, 5 times at most. When the store has no quorum, decisions go on
- * with the set in force (fail static) and writes fail within {@code timeout}.
+ * <p>Writes are compare-and-swap transactions: committed only if the guard key
+ * {@code PREFIX + "endpoints-changed"}, which every gateway write and import also sets, and the keys the
+ * change was validated against (its own, those of the endpoints it could clash with) did not change after
+ * the revision the change was computed from. On a conflict the newer set is taken from the watch (or read
+ * whole) and the change recomputed, 5 times at most. When the store has no quorum, decisions go on with
+ * the set in force (fail static) and writes fail within {@code timeout}.
  *
  * <p>A lost watch resumes from the last applied revision; when that revision has been compacted away, the
  * whole set is read again ({@code gateway_store_resyncs_total}). {@code cacheFile}, when set, is rewritten
@@ -85,8 +87,6 @@ public final class EtcdEndpointStore implements EndpointStore {
     private volatile Runnable wake = () -> { };
     private volatile EtcdWatch watch;
     private volatile boolean closed;
-    /** Whether a whole read is under way on the timer thread, so compactions and retries make one. */
-    private volatile boolean resyncing;
 
     private EtcdEndpointStore(EtcdConfig config, ConfigLoader loader, GatewayMetrics metrics) {
         this.config = requireNonNull(config, "config");
@@ -299,8 +299,9 @@ public final class EtcdEndpointStore implements EndpointStore {
 
             @Override
             public void onCompacted(long compactRevision) {
+                final EtcdWatch w = watch;
                 logger.warn("watch of {}: revision {} was compacted away (compacted up to {}); reading the whole "
-                        + "set again", describe(), stored.revision() + 1, compactRevision);
+                        + "set again", describe(), w == null ? revision : w.nextRevision(), compactRevision);
                 resyncSoon(0, true);
             }
         });
@@ -316,7 +317,6 @@ public final class EtcdEndpointStore implements EndpointStore {
             old.close();
             watch = null;
         }
-        resyncing = true;
         timer.schedule(() -> {
             if (closed) {
                 return;
@@ -326,7 +326,6 @@ public final class EtcdEndpointStore implements EndpointStore {
                 if (counted && metrics != null) {
                     metrics.storeResync();
                 }
-                resyncing = false;
                 deliver(new Inbox.Whole(snapshot));
                 watchFrom(snapshot.revision() + 1);
             } catch (StoreUnavailableException e) {
@@ -464,9 +463,10 @@ public final class EtcdEndpointStore implements EndpointStore {
                 + "this change was being made; nothing changed; read the endpoint again and retry");
     }
 
+    /** The guard key's new value: who changed the endpoints last, what and when (for an operator's etcdctl). */
     private Op guardPut(String what) {
-        final String value = "{\"replica\":\"" + config.replicaId() + "\",\"change\":" + quote(what) + ",\"time\":\""
-                + Instant.now() + "\"}";
+        final String value = JsonNodeFactory.instance.objectNode().put("replica", config.replicaId())
+                .put("change", what).put("time", Instant.now().toString()).toString();
         return new Op.Put(guardKey, bytes(value), 0);
     }
 
@@ -594,10 +594,6 @@ public final class EtcdEndpointStore implements EndpointStore {
 
     static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String quote(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     @Override
