@@ -1,5 +1,8 @@
 package dev.privateupstream.caller;
 
+import dev.privateupstream.GatewayServer;
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RecordingBackend;
 import dev.privateupstream.testing.TestGateway;
 import java.nio.file.Path;
@@ -40,17 +43,20 @@ final class CallerGateways {
      * resource) only {@code func-b.example}.
      */
     static TestGateway start(Path dir, RecordingBackend backend, String listen, String extra) throws Exception {
-        return TestGateway.start(dir, TestGateway.gatewayYaml(listen, upstreams(backend), extra), ENDPOINTS);
+        return TestGateway.start(dir, gatewayYaml(backend.url(), listen, extra), ENDPOINTS);
     }
 
     static TestGateway start(Path dir, RecordingBackend backend, String listen) throws Exception {
         return start(dir, backend, listen, "");
     }
 
-    static String upstreams(RecordingBackend backend) {
-        return TestGateway.upstream("func-a", RESOURCE, backend.url(), "")
-                + TestGateway.upstream("func-b", TestGateway.OTHER_RESOURCE, backend.url(),
-                        "    hosts: [ func-b.example ]\n");
+    /** As {@link #start(Path, RecordingBackend, String)}, declared: a gateway for each test. */
+    static GatewayExtension extension(BackendExtension backend, String listen) {
+        return GatewayExtension.of(() -> gatewayYaml(backend.url(), listen, ""), () -> ENDPOINTS);
+    }
+
+    private static String gatewayYaml(String url, String listen, String extra) {
+        return TestGateway.gatewayYaml(listen, TestGateway.standardUpstreams(url), extra);
     }
 
     static String get(String path) {
@@ -58,9 +64,9 @@ final class CallerGateways {
     }
 
     /** {@code gateway_denied_total{reason}} as the Prometheus scrape shows it. */
-    static double denied(TestGateway gateway, String reason) {
+    static double denied(GatewayServer server, String reason) {
         final Matcher m = Pattern.compile("(?m)^gateway_denied_total\\{reason=\"" + Pattern.quote(reason)
-                + "\"[^}]*} (\\S+)$").matcher(gateway.server().metrics().scrape());
+                + "\"[^}]*} (\\S+)$").matcher(server.metrics().scrape());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
@@ -68,10 +74,10 @@ final class CallerGateways {
      * Waits until the counter reaches {@code expected} (the gateway counts on its event loop, the test
      * reads from its own thread), then returns it; a counter that overshoots shows too.
      */
-    static double awaitDenied(TestGateway gateway, String reason, double expected) throws InterruptedException {
+    static double awaitDenied(GatewayServer server, String reason, double expected) throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         double value;
-        while ((value = denied(gateway, reason)) < expected && System.nanoTime() < deadline) {
+        while ((value = denied(server, reason)) < expected && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         return value;

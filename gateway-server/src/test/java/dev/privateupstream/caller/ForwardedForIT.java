@@ -5,17 +5,13 @@ import static dev.privateupstream.caller.ProxyHeaders.concat;
 import static dev.privateupstream.caller.ProxyHeaders.v2;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privateupstream.testing.RawClient;
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RawClient.Response;
-import dev.privateupstream.testing.RecordingBackend;
-import dev.privateupstream.testing.TestGateway;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code forwardedHeader: x-forwarded-for} over real sockets: 127.0.0.5 is a trusted L7 proxy and
@@ -26,23 +22,10 @@ class ForwardedForIT {
     private static final String LISTEN = "  proxyProtocol: optional\n  forwardedHeader: x-forwarded-for\n"
             + "  trustedProxies: [ 127.0.0.5, 10.200.0.0/16 ]\n";
 
-    @TempDir
-    Path dir;
-
-    private RecordingBackend backend;
-    private TestGateway gateway;
-
-    @BeforeEach
-    void start() throws Exception {
-        backend = RecordingBackend.start();
-        gateway = CallerGateways.start(dir, backend, LISTEN);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        gateway.close();
-        backend.close();
-    }
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = CallerGateways.extension(backend, LISTEN);
 
     private Response call(String source, byte[] header, String... forwardedFor) throws IOException {
         final StringBuilder request = new StringBuilder("GET /x HTTP/1.1\r\nHost: func-a.example\r\n");
@@ -50,13 +33,11 @@ class ForwardedForIT {
             request.append("X-Forwarded-For: ").append(value).append("\r\n");
         }
         request.append("\r\n");
-        try (RawClient client = new RawClient(source, gateway.port())) {
-            return client.send(concat(header, ascii(request.toString()))).read();
-        }
+        return gateway.caller(source).send(concat(header, ascii(request.toString()))).read();
     }
 
     private String seen() throws InterruptedException {
-        assertThat(backend.awaitCount(1, Duration.ofSeconds(5))).isTrue();
+        assertThat(backend.get().awaitCount(1, Duration.ofSeconds(5))).isTrue();
         return String.join("|", backend.received().get(backend.received().size() - 1).headers("X-Forwarded-For"));
     }
 

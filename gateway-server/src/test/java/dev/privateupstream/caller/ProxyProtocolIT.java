@@ -22,17 +22,17 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.privateupstream.testing.BackendExtension;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.RawClient.Response;
-import dev.privateupstream.testing.RecordingBackend;
 import dev.privateupstream.testing.TestGateway;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -44,45 +44,36 @@ import org.slf4j.LoggerFactory;
 class ProxyProtocolIT {
     private static final String OPTIONAL = "  proxyProtocol: optional\n  trustedProxies: [ 127.0.0.5, 127.0.0.10 ]\n";
 
-    @TempDir
-    Path dir;
-
-    private RecordingBackend backend;
-    private TestGateway gateway;
-
-    @BeforeEach
-    void start() throws Exception {
-        backend = RecordingBackend.start();
-        gateway = CallerGateways.start(dir, backend, OPTIONAL);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        gateway.close();
-        backend.close();
-    }
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = CallerGateways.extension(backend, OPTIONAL);
 
     private Response call(String source, byte[] header) throws IOException {
-        try (RawClient client = new RawClient(source, gateway.port())) {
-            return client.send(concat(header, ascii(get("/x")))).read();
-        }
+        return call(gateway.caller(source), header);
+    }
+
+    private static Response call(RawClient client, byte[] header) throws IOException {
+        return client.send(concat(header, ascii(get("/x")))).read();
     }
 
     private String forwardedFor() throws InterruptedException {
-        assertThat(backend.awaitCount(1, Duration.ofSeconds(5))).isTrue();
+        assertThat(backend.get().awaitCount(1, Duration.ofSeconds(5))).isTrue();
         return String.join("|", backend.received().get(backend.received().size() - 1).headers("X-Forwarded-For"));
     }
 
     /** Sends {@code bytes} and expects the gateway to close the connection without answering. */
     private void assertClosed(String source, byte[] bytes) throws IOException {
-        try (RawClient client = new RawClient(source, gateway.port())) {
-            try {
-                client.send(bytes);
-            } catch (IOException e) {
-                return; // reset while writing: closed all the same
-            }
-            assertThat(client.closedByServer()).isTrue();
+        assertClosed(gateway.caller(source), bytes);
+    }
+
+    private static void assertClosed(RawClient client, byte[] bytes) throws IOException {
+        try {
+            client.send(bytes);
+        } catch (IOException e) {
+            return; // reset while writing: closed all the same
         }
+        assertThat(client.closedByServer()).isTrue();
     }
 
     @Test
@@ -94,11 +85,10 @@ class ProxyProtocolIT {
 
     @Test
     void trustedV2HeaderNamesTheCallerForEveryRequestOfTheConnection() throws Exception {
-        try (RawClient client = new RawClient("127.0.0.5", gateway.port())) {
-            client.send(concat(v2("10.1.0.4"), ascii(get("/one"))));
-            assertThat(client.read().status()).isEqualTo(200);
-            assertThat(client.send(get("/two")).read().status()).isEqualTo(200);
-        }
+        final RawClient client = gateway.caller("127.0.0.5");
+        client.send(concat(v2("10.1.0.4"), ascii(get("/one"))));
+        assertThat(client.read().status()).isEqualTo(200);
+        assertThat(client.send(get("/two")).read().status()).isEqualTo(200);
         assertThat(backend.received()).hasSize(2);
         assertThat(backend.received()).allSatisfy(r -> assertThat(r.headers("X-Forwarded-For"))
                 .containsExactly("10.1.0.4"));
@@ -108,11 +98,10 @@ class ProxyProtocolIT {
     void headerSentAloneBeforeTheRequestIsFollowedByReading() throws Exception {
         // What HAProxy does: the header as soon as it connects, the client's bytes when they come.
         for (byte[] header : new byte[][] {v1Tcp4("10.1.0.4"), v2("10.1.0.4")}) {
-            try (RawClient client = new RawClient("127.0.0.5", gateway.port())) {
-                client.send(header);
-                Thread.sleep(50); // lets the header arrive in a read of its own; not a timing assertion
-                assertThat(client.send(get("/x")).timeout(5000).read().status()).isEqualTo(200);
-            }
+            final RawClient client = gateway.caller("127.0.0.5");
+            client.send(header);
+            Thread.sleep(50); // lets the header arrive in a read of its own; not a timing assertion
+            assertThat(client.send(get("/x")).timeout(5000).read().status()).isEqualTo(200);
         }
     }
 
@@ -128,7 +117,7 @@ class ProxyProtocolIT {
     void untrustedPeerSendingAHeaderIsClosedAndCounted() throws Exception {
         assertClosed("127.0.0.6", concat(v1Tcp4("10.1.0.4"), ascii(get("/x"))));
         assertClosed("127.0.0.6", concat(v2("10.1.0.4"), ascii(get("/x"))));
-        assertThat(awaitDenied(gateway, "untrusted-proxy", 2)).isEqualTo(2);
+        assertThat(awaitDenied(gateway.server(), "untrusted-proxy", 2)).isEqualTo(2);
         assertThat(backend.received()).isEmpty();
     }
 
@@ -142,20 +131,22 @@ class ProxyProtocolIT {
         assertClosed("127.0.0.5", concat(v2Raw(PROXY, TCP4, 60000, addresses), new byte[4000]));
         assertClosed("127.0.0.5", concat(v2Raw(PROXY, TCP4, 4, Arrays.copyOf(addresses, 4)), ascii(get("/x"))));
         assertClosed("127.0.0.5", concat(v2Raw(0x31, TCP4, addresses.length, addresses), ascii(get("/x"))));
-        assertThat(awaitDenied(gateway, "bad-proxy-header", 6)).isEqualTo(6);
+        assertThat(awaitDenied(gateway.server(), "bad-proxy-header", 6)).isEqualTo(6);
         assertThat(backend.received()).isEmpty();
     }
 
     @Test
-    void headerThatStopsHalfwayIsClosedAfterTheHeaderTimeout() throws Exception {
-        gateway.close();
-        gateway = CallerGateways.start(dir, backend, OPTIONAL, "limits:\n  headerTimeout: 300ms\n");
+    void headerThatStopsHalfwayIsClosedAfterTheHeaderTimeout(@TempDir Path dir) throws Exception {
+        // A gateway of its own with a short header timeout; the declared one is left alone.
         final byte[] header = v2("10.1.0.4");
-        try (RawClient client = new RawClient("127.0.0.5", gateway.port())) {
-            client.send(Arrays.copyOf(header, header.length - 2)).timeout(10_000);
-            assertThat(client.closedByServer()).isTrue();
+        try (TestGateway impatient = CallerGateways.start(dir, backend.get(), OPTIONAL,
+                "limits:\n  headerTimeout: 300ms\n")) {
+            try (RawClient client = new RawClient("127.0.0.5", impatient.port())) {
+                client.send(Arrays.copyOf(header, header.length - 2)).timeout(10_000);
+                assertThat(client.closedByServer()).isTrue();
+            }
+            assertThat(awaitDenied(impatient.server(), "bad-proxy-header", 1)).isEqualTo(1);
         }
-        assertThat(awaitDenied(gateway, "bad-proxy-header", 1)).isEqualTo(1);
         assertThat(backend.received()).isEmpty();
     }
 
@@ -163,7 +154,7 @@ class ProxyProtocolIT {
     void trustedPeerWithoutHeaderIsItsOwnCaller() throws Exception {
         assertThat(call("127.0.0.10", new byte[0]).status()).isEqualTo(200);
         assertThat(forwardedFor()).isEqualTo("127.0.0.10");
-        assertThat(denied(gateway, "bad-proxy-header")).isZero();
+        assertThat(denied(gateway.server(), "bad-proxy-header")).isZero();
     }
 
     @Test
@@ -222,16 +213,22 @@ class ProxyProtocolIT {
     }
 
     @Test
-    void requiredClosesUntrustedPeersAtConnectAndTrustedOnesWithoutHeader() throws Exception {
-        gateway.close();
-        gateway = CallerGateways.start(dir, backend, OPTIONAL.replace("optional", "required"));
-        try (RawClient client = new RawClient("127.0.0.6", gateway.port())) {
-            assertThat(client.closedByServer()).as("closed with nothing sent").isTrue();
+    void requiredClosesUntrustedPeersAtConnectAndTrustedOnesWithoutHeader(@TempDir Path dir) throws Exception {
+        // A gateway of its own that requires the header; the declared one is left alone.
+        final String listen = OPTIONAL.replace("optional", "required");
+        try (TestGateway required = CallerGateways.start(dir, backend.get(), listen)) {
+            try (RawClient client = new RawClient("127.0.0.6", required.port())) {
+                assertThat(client.closedByServer()).as("closed with nothing sent").isTrue();
+            }
+            try (RawClient client = new RawClient("127.0.0.10", required.port())) {
+                assertClosed(client, ascii(get("/x")));
+            }
+            assertThat(awaitDenied(required.server(), "untrusted-proxy", 1)).isEqualTo(1);
+            assertThat(awaitDenied(required.server(), "bad-proxy-header", 1)).isEqualTo(1);
+            try (RawClient client = new RawClient("127.0.0.5", required.port())) {
+                assertThat(call(client, v1Tcp4("10.1.0.4")).status()).isEqualTo(200);
+            }
         }
-        assertClosed("127.0.0.10", ascii(get("/x")));
-        assertThat(awaitDenied(gateway, "untrusted-proxy", 1)).isEqualTo(1);
-        assertThat(awaitDenied(gateway, "bad-proxy-header", 1)).isEqualTo(1);
-        assertThat(call("127.0.0.5", v1Tcp4("10.1.0.4")).status()).isEqualTo(200);
         assertThat(backend.received()).hasSize(1);
     }
 }

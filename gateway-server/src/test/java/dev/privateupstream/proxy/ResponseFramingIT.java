@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privateupstream.testing.FaultyBackend;
 import dev.privateupstream.testing.FaultyBackend.Connection;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.RawClient.Response;
-import dev.privateupstream.testing.TestGateway;
+import dev.privateupstream.testing.ServerExtension;
 import java.io.IOException;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Responses of every framing reach the client framed right, on one keep-alive connection: a response
@@ -21,25 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
 class ResponseFramingIT {
     private static final String HOST = "Host: func-a.example\r\n";
 
-    @TempDir
-    Path dir;
+    /** Scripted by each test through {@link #client}; until then it closes what it accepts, unanswered. */
+    @RegisterExtension
+    final ServerExtension<FaultyBackend> backend = new ServerExtension<>(() -> FaultyBackend.start(c -> { }));
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.standard(() -> backend.get().url(), "");
 
-    /** A scripted backend, the gateway in front of it and a client: closed together. */
-    private record Rig(FaultyBackend backend, TestGateway gateway, RawClient client) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            try (backend; gateway; client) {
-                // closes all three, the client first
-            }
-        }
-    }
-
-    private Rig start(FaultyBackend.Behaviour behaviour) throws Exception {
-        final FaultyBackend backend = FaultyBackend.start(behaviour);
-        final TestGateway gateway = TestGateway.start(dir, TestGateway.gatewayYaml(TestGateway.upstream("func-a",
-                TestGateway.RESOURCE, backend.url(), "") + TestGateway.upstream("func-b", TestGateway.OTHER_RESOURCE,
-                backend.url(), "    hosts: [ func-b.example ]\n"), ""), TestGateway.STANDARD_ENDPOINTS);
-        return new Rig(backend, gateway, new RawClient("127.0.0.10", gateway.port()).timeout(10_000));
+    /**
+     * Scripts the backend, then opens the client. The gateway connects to the backend only for the first
+     * request, and each connection the backend accepts runs the script current then: this one.
+     */
+    private RawClient client(FaultyBackend.Behaviour behaviour) throws IOException {
+        backend.get().behave(behaviour);
+        return gateway.caller("127.0.0.10").timeout(10_000);
     }
 
     /** The backend answers a connection's first request with {@code first}, its second with {@code ok}. */
@@ -62,21 +56,19 @@ class ResponseFramingIT {
 
     @Test
     void headAndBodyInOneBackendWrite() throws Exception {
-        try (Rig rig = start(c -> answerThenOk(c,
-                "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello"))) {
-            final RawClient client = rig.client();
-            final Response response = get(client, "/a");
-            assertThat(response.status()).isEqualTo(201);
-            assertThat(response.bodyText()).isEqualTo("hello");
-            assertThat(response.header("Content-Length")).isEqualTo("5");
-            assertThat(response.header("Connection")).isNull(); // hop-by-hop: not passed on
-            assertNextIsOk(client);
-        }
+        final RawClient client = client(c -> answerThenOk(c,
+                "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello"));
+        final Response response = get(client, "/a");
+        assertThat(response.status()).isEqualTo(201);
+        assertThat(response.bodyText()).isEqualTo("hello");
+        assertThat(response.header("Content-Length")).isEqualTo("5");
+        assertThat(response.header("Connection")).isNull(); // hop-by-hop: not passed on
+        assertNextIsOk(client);
     }
 
     @Test
     void headFirstThenTheBodyInParts() throws Exception {
-        try (Rig rig = start(c -> {
+        final RawClient client = client(c -> {
             c.readRequest();
             c.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
             Thread.sleep(50);
@@ -85,55 +77,47 @@ class ResponseFramingIT {
             c.write("world");
             c.readRequest();
             c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        })) {
-            final RawClient client = rig.client();
-            final Response response = get(client, "/a");
-            assertThat(response.bodyText()).isEqualTo("helloworld");
-            assertNextIsOk(client);
-        }
+        });
+        final Response response = get(client, "/a");
+        assertThat(response.bodyText()).isEqualTo("helloworld");
+        assertNextIsOk(client);
     }
 
     @Test
     void aChunkedBodyInOneWriteStaysChunked() throws Exception {
-        try (Rig rig = start(c -> answerThenOk(c,
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"))) {
-            final RawClient client = rig.client();
-            final Response response = get(client, "/a");
-            assertThat(response.header("Transfer-Encoding")).isEqualTo("chunked");
-            assertThat(response.bodyText()).isEqualTo("helloworld");
-            assertNextIsOk(client);
-        }
+        final RawClient client = client(c -> answerThenOk(c,
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"));
+        final Response response = get(client, "/a");
+        assertThat(response.header("Transfer-Encoding")).isEqualTo("chunked");
+        assertThat(response.bodyText()).isEqualTo("helloworld");
+        assertNextIsOk(client);
     }
 
     @Test
     void noContentAndNotModifiedCarryNoBody() throws Exception {
-        try (Rig rig = start(c -> {
+        final RawClient client = client(c -> {
             c.readRequest();
             c.write("HTTP/1.1 204 No Content\r\n\r\n");
             c.readRequest();
             c.write("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
             c.readRequest();
             c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        })) {
-            final RawClient client = rig.client();
-            assertThat(client.send("POST /a HTTP/1.1\r\n" + HOST + "Content-Length: 1\r\n\r\nx").read().status())
-                    .isEqualTo(204);
-            final Response notModified = get(client, "/a");
-            assertThat(notModified.status()).isEqualTo(304);
-            assertThat(notModified.header("Transfer-Encoding")).isNull();
-            assertNextIsOk(client);
-        }
+        });
+        assertThat(client.send("POST /a HTTP/1.1\r\n" + HOST + "Content-Length: 1\r\n\r\nx").read().status())
+                .isEqualTo(204);
+        final Response notModified = get(client, "/a");
+        assertThat(notModified.status()).isEqualTo(304);
+        assertThat(notModified.header("Transfer-Encoding")).isNull();
+        assertNextIsOk(client);
     }
 
     @Test
     void theAnswerToHeadAnnouncesABodyItDoesNotCarry() throws Exception {
-        try (Rig rig = start(c -> answerThenOk(c,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"))) {
-            final RawClient client = rig.client();
-            final Response head = client.send("HEAD /a HTTP/1.1\r\n" + HOST + "\r\n").readHead();
-            assertThat(head.status()).isEqualTo(200);
-            assertThat(head.header("Content-Length")).isEqualTo("5");
-            assertNextIsOk(client);
-        }
+        final RawClient client = client(c -> answerThenOk(c,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"));
+        final Response head = client.send("HEAD /a HTTP/1.1\r\n" + HOST + "\r\n").readHead();
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.header("Content-Length")).isEqualTo("5");
+        assertNextIsOk(client);
     }
 }

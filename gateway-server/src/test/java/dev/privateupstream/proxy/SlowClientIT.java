@@ -3,20 +3,18 @@ package dev.privateupstream.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privateupstream.testing.FaultyBackend;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.RawClient.Response;
-import dev.privateupstream.testing.TestGateway;
+import dev.privateupstream.testing.ServerExtension;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Slow and abusive clients over real sockets (SPEC §4 {@code limits}, §6): a head dribbled byte by byte
@@ -27,33 +25,17 @@ import org.junit.jupiter.api.io.TempDir;
 class SlowClientIT {
     private static final String HOST = "func-a.example";
 
-    @TempDir
-    Path dir;
-
-    private FaultyBackend backend;
-    private TestGateway gateway;
-
-    @BeforeEach
-    void start() throws Exception {
-        backend = FaultyBackend.start(c -> {
-            FaultyBackend.Request request;
-            while ((request = c.readRequest()) != null) {
-                c.write("HTTP/1.1 200 OK\r\nContent-Length: " + request.body().length + "\r\n\r\n").write(request.body());
-            }
-        });
-        gateway = TestGateway.start(dir, TestGateway.gatewayYaml(
-                TestGateway.upstream("func-a", TestGateway.RESOURCE, backend.url(), "")
-                        + TestGateway.upstream("func-b", TestGateway.OTHER_RESOURCE, backend.url(),
-                        "    hosts: [ func-b.example ]\n"),
-                "limits:\n  headerTimeout: 1s\n  idleTimeout: 2s\n  upstreamResponseTimeout: 3s\n"),
-                TestGateway.STANDARD_ENDPOINTS);
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        gateway.close();
-        backend.close();
-    }
+    /** Echoes each request's body back, on a kept-alive connection. */
+    @RegisterExtension
+    final ServerExtension<FaultyBackend> backend = new ServerExtension<>(() -> FaultyBackend.start(c -> {
+        FaultyBackend.Request request;
+        while ((request = c.readRequest()) != null) {
+            c.write("HTTP/1.1 200 OK\r\nContent-Length: " + request.body().length + "\r\n\r\n").write(request.body());
+        }
+    }));
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.standard(() -> backend.get().url(),
+            "limits:\n  headerTimeout: 1s\n  idleTimeout: 2s\n  upstreamResponseTimeout: 3s\n");
 
     /** Writes {@code text} one byte at a time, {@code pauseMillis} apart, until done or the socket fails. */
     private static Thread dribble(RawClient client, String text, long pauseMillis) {
@@ -84,7 +66,7 @@ class SlowClientIT {
                 assertThat(client.closedByServer()).as("closed after the 408").isTrue();
             }
         }
-        assertThat(backend.requests()).isEmpty();
+        assertThat(backend.get().requests()).isEmpty();
     }
 
     @Test
@@ -94,7 +76,7 @@ class SlowClientIT {
             dribble(client, "GET /slow HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n", 300);
             HostileFixture.assertAnswer(client.read(), 408, "header-timeout");
         }
-        assertThat(backend.requests()).hasSize(1);
+        assertThat(backend.get().requests()).hasSize(1);
     }
 
     @Test
@@ -118,8 +100,8 @@ class SlowClientIT {
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.bodyText()).isEqualTo(body);
         }
-        assertThat(backend.requests()).hasSize(1);
-        assertThat(new String(backend.requests().get(0).body(), StandardCharsets.US_ASCII)).isEqualTo(body);
+        assertThat(backend.get().requests()).hasSize(1);
+        assertThat(new String(backend.get().requests().get(0).body(), StandardCharsets.US_ASCII)).isEqualTo(body);
     }
 
     @Test
@@ -131,8 +113,9 @@ class SlowClientIT {
             assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
             assertThat(client.closedByServer()).isTrue();
         }
-        assertThat(backend.awaitAllConnectionsEnded(Duration.ofSeconds(5))).as("backend connection dropped").isTrue();
-        assertThat(backend.requests()).isEmpty();
+        assertThat(backend.get().awaitAllConnectionsEnded(Duration.ofSeconds(5))).as("backend connection dropped")
+                .isTrue();
+        assertThat(backend.get().requests()).isEmpty();
     }
 
     @Test
@@ -146,7 +129,7 @@ class SlowClientIT {
             assertThat(client.closedByServer()).as("connection ended").isTrue();
             trickle.interrupt();
         }
-        assertThat(backend.requests()).isEmpty();
+        assertThat(backend.get().requests()).isEmpty();
     }
 
     /**
@@ -156,7 +139,7 @@ class SlowClientIT {
     @Test
     void aClientThatNeverReadsHoldsTheBackendBackNotTheGatewaysMemory() throws Exception {
         final long size = 200L << 20;
-        backend.behave(c -> {
+        backend.get().behave(c -> {
             c.readRequest();
             c.write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + size
                     + "\r\n\r\n");
@@ -174,7 +157,7 @@ class SlowClientIT {
                 Thread.sleep(100);
                 peak = Math.max(peak, BackendFaultIT.gatewayDirectMemory());
             }
-            final long written = backend.bytesWritten();
+            final long written = backend.get().bytesWritten();
             System.out.printf("client that never reads: backend wrote %.1f MiB of %d MiB; gateway direct memory"
                     + " %.1f MiB before, peak %.1f MiB%n", written / 1048576.0, size >> 20, before / 1048576.0,
                     peak / 1048576.0);
@@ -182,13 +165,13 @@ class SlowClientIT {
             assertThat(written).as("bytes the backend got rid of").isLessThan(64L << 20);
             assertThat(peak - before).as("gateway direct memory held for this client").isLessThan(32L << 20);
             Thread.sleep(1000);
-            assertThat(backend.bytesWritten() - written).as("progress while nobody reads").isLessThan(1L << 20);
+            assertThat(backend.get().bytesWritten() - written).as("progress while nobody reads").isLessThan(1L << 20);
         }
         // The client went away: the backend connection is closed, not kept streaming into nowhere.
-        assertThat(backend.awaitAllConnectionsEnded(Duration.ofSeconds(10))).isTrue();
+        assertThat(backend.get().awaitAllConnectionsEnded(Duration.ofSeconds(10))).isTrue();
     }
 
     private RawClient client(String source) throws IOException {
-        return new RawClient(source, gateway.port()).timeout(15_000);
+        return gateway.caller(source).timeout(15_000);
     }
 }

@@ -7,15 +7,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A {@link RecordingBackend} for each test: {@code @RegisterExtension final BackendExtension backend = new
- * BackendExtension();}, declared before the {@link GatewayExtension} that forwards to it (JUnit starts
- * extensions in declaration order and stops them in reverse).
+ * BackendExtension();}. JUnit orders {@code @RegisterExtension} fields by {@code @Order} and then by the hash
+ * of their names, not by declaration, so the {@link GatewayExtension} that forwards to this backend may well
+ * start first: {@link #get()} then starts the backend itself, and the order never matters.
  */
 public final class BackendExtension implements BeforeEachCallback, AfterEachCallback {
     private RecordingBackend backend;
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
-        backend = RecordingBackend.start();
+        get();
     }
 
     @Override
@@ -26,10 +27,15 @@ public final class BackendExtension implements BeforeEachCallback, AfterEachCall
         }
     }
 
-    /** The running backend. */
+    /** The running backend, started now when the extension that needs it came first. */
     public RecordingBackend get() {
         if (backend == null) {
-            throw new IllegalStateException("the backend runs only during a test");
+            try {
+                backend = RecordingBackend.start();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the backend", e);
+            }
         }
         return backend;
     }

@@ -53,7 +53,16 @@ public final class GatewayExtension implements BeforeEachCallback, AfterEachCall
 
     /** As {@link #standard(BackendExtension)}, with extra top-level YAML (a {@code signalr:} section...). */
     public static GatewayExtension standard(BackendExtension backend, String extra) {
-        return new GatewayExtension(() -> TestGateway.standardYaml(backend.get(), extra),
+        return standard(backend::url, extra);
+    }
+
+    /**
+     * As {@link #standard(BackendExtension, String)}, in front of a backend of another kind (a
+     * {@link ServerExtension}'s) whose URL {@code url} gives when each test starts.
+     */
+    public static GatewayExtension standard(Supplier<String> url, String extra) {
+        requireNonNull(url, "url");
+        return new GatewayExtension(() -> TestGateway.standardYaml(url.get(), extra),
                 () -> TestGateway.STANDARD_ENDPOINTS);
     }
 

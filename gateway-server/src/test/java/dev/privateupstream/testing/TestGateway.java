@@ -123,8 +123,21 @@ public final class TestGateway implements AutoCloseable {
 
     /** The gateway.yaml of {@link #standard(Path, RecordingBackend, String)}. */
     public static String standardYaml(RecordingBackend backend, String extra) {
-        return gatewayYaml(upstream("func-a", RESOURCE, backend.url(), "")
-                + upstream("func-b", OTHER_RESOURCE, backend.url(), "    hosts: [ func-b.example ]\n"), extra);
+        return standardYaml(backend.url(), extra);
+    }
+
+    /** As {@link #standardYaml(RecordingBackend, String)}, for a backend of another kind at {@code url}. */
+    public static String standardYaml(String url, String extra) {
+        return gatewayYaml(standardUpstreams(url), extra);
+    }
+
+    /**
+     * The {@code upstreams:} entries of {@link #standard(Path, RecordingBackend, String)}, both at {@code url},
+     * for a gateway whose other settings are not the standard ones.
+     */
+    public static String standardUpstreams(String url) {
+        return upstream("func-a", RESOURCE, url, "") + upstream("func-b", OTHER_RESOURCE, url,
+                "    hosts: [ func-b.example ]\n");
     }
 
     /**

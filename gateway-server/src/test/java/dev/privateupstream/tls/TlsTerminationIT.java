@@ -2,9 +2,10 @@ package dev.privateupstream.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.privateupstream.testing.BackendExtension;
 import dev.privateupstream.testing.ExternalProcess;
 import dev.privateupstream.testing.ExternalProcess.Result;
-import dev.privateupstream.testing.RecordingBackend;
+import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.RecordingBackend.Recorded;
 import dev.privateupstream.testing.TestCertificates;
 import dev.privateupstream.testing.TestCertificates.Issued;
@@ -25,9 +26,9 @@ import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,35 +43,29 @@ class TlsTerminationIT {
 
     private static TestCertificates ca;
     private static Issued served;
-    private static RecordingBackend backend;
-    private static TestGateway gateway;
 
+    @RegisterExtension
+    final BackendExtension backend = new BackendExtension();
+    @RegisterExtension
+    final GatewayExtension gateway = GatewayExtension.of(
+            () -> TestGateway.gatewayYaml(listen(), TestGateway.standardUpstreams(backend.url()), ""),
+            () -> TestGateway.STANDARD_ENDPOINTS
+                    + TestGateway.endpoint("private", TestGateway.RESOURCE, "Approved", "10.1.0.4"));
+
+    /** Made once for the class: each test's gateway serves the same certificate files. */
     @BeforeAll
-    static void start() throws Exception {
+    static void makeCertificates() throws Exception {
         ca = TestCertificates.create(dir, "gateway-ca");
         served = ca.issue("gateway", "localhost", "DNS:localhost", "IP:127.0.0.1");
-        backend = RecordingBackend.start();
-        final String listen = "  tls:\n    certificate: " + served.certificate() + "\n    privateKey: "
-                + served.privateKey() + "\n  proxyProtocol: optional\n  trustedProxies: [ 127.0.0.5 ]\n";
-        final String endpoints = TestGateway.STANDARD_ENDPOINTS
-                + TestGateway.endpoint("private", TestGateway.RESOURCE, "Approved", "10.1.0.4");
-        gateway = TestGateway.start(dir, TestGateway.gatewayYaml(listen,
-                TestGateway.upstream("func-a", TestGateway.RESOURCE, backend.url(), "")
-                + TestGateway.upstream("func-b", TestGateway.OTHER_RESOURCE, backend.url(),
-                        "    hosts: [ func-b.example ]\n"), ""), endpoints);
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
+    /** TLS with the class's certificate, behind a load balancer at 127.0.0.5 that may send a PROXY header. */
+    private static String listen() {
+        return "  tls:\n    certificate: " + served.certificate() + "\n    privateKey: " + served.privateKey()
+                + "\n  proxyProtocol: optional\n  trustedProxies: [ 127.0.0.5 ]\n";
     }
 
-    private static Result openssl(String... arguments) throws Exception {
+    private Result openssl(String... arguments) throws Exception {
         final String[] command = new String[arguments.length + 4];
         command[0] = "openssl";
         command[1] = "s_client";
@@ -82,12 +77,11 @@ class TlsTerminationIT {
 
     @Test
     void curlCallsThroughTlsAndTheBackendSeesHttps() throws Exception {
-        final int before = backend.received().size();
         final String output = ExternalProcess.check(dir, "curl", "-sS", "--cacert", ca.caCertificate().toString(),
                 "--interface", "127.0.0.10", "--resolve", "localhost:" + gateway.port() + ":127.0.0.1",
                 "-w", "\n%{http_code} %{ssl_verify_result}", "https://localhost:" + gateway.port() + "/over-tls");
         assertThat(output).endsWith("\n200 0");
-        final Recorded seen = backend.received().get(before);
+        final Recorded seen = backend.received().get(0);
         assertThat(seen.headers("X-Forwarded-Proto")).containsExactly("https");
         assertThat(seen.headers("X-Forwarded-For")).containsExactly("127.0.0.10");
     }
@@ -115,7 +109,6 @@ class TlsTerminationIT {
 
     @Test
     void proxyHeaderInClearThenTlsNamesTheCaller() throws Exception {
-        final int before = backend.received().size();
         try (Socket raw = new Socket()) {
             raw.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.5"), 0));
             raw.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
@@ -133,7 +126,7 @@ class TlsTerminationIT {
                 assertThat(response).startsWith("HTTP/1.1 200");
             }
         }
-        final Recorded seen = backend.received().get(before);
+        final Recorded seen = backend.received().get(0);
         assertThat(seen.headers("X-Forwarded-For")).containsExactly("10.1.0.4");
         assertThat(seen.headers("X-Forwarded-Proto")).containsExactly("https");
     }
@@ -143,13 +136,13 @@ class TlsTerminationIT {
         assertThat(servedSubject()).isEqualTo("CN=localhost");
         TestCertificates.replace(served, ca.issue("rotated", "rotated.localhost", "DNS:localhost", "IP:127.0.0.1"));
         awaitServedSubject("CN=rotated.localhost");
-        // Rotate back, so the order of the tests in this class does not matter.
+        // Rotate back: the certificate files are the class's, served again by the next test's gateway.
         TestCertificates.replace(served, ca.issue("original", "localhost", "DNS:localhost", "IP:127.0.0.1"));
         awaitServedSubject("CN=localhost");
     }
 
     /** Polls new connections until one is served {@code subject}; the watcher reloads within about a second. */
-    private static void awaitServedSubject(String subject) throws Exception {
+    private void awaitServedSubject(String subject) throws Exception {
         final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String served;
         while (!(served = servedSubject()).equals(subject) && System.nanoTime() < deadline) {
@@ -159,7 +152,7 @@ class TlsTerminationIT {
     }
 
     /** The subject of the certificate a new connection is served, by the JDK's TLS client. */
-    private static String servedSubject() throws Exception {
+    private String servedSubject() throws Exception {
         try (Socket raw = new Socket()) {
             raw.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.10"), 0));
             raw.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
