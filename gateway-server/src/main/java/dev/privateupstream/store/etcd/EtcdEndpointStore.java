@@ -26,6 +26,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,8 @@ public final class EtcdEndpointStore implements EndpointStore {
     static final long HEALTH_EVERY_MILLIS = 2000;
     static final long RETRY_MILLIS = 1000;
     static final long CACHE_DELAY_MILLIS = 200;
+    /** A guard on a whole paged read, whose every page has the store's timeout: never reached in practice. */
+    static final Duration WHOLE_READ_LIMIT = Duration.ofMinutes(10);
 
     private final EtcdConfig config;
     private final EtcdClient client;
@@ -332,6 +335,11 @@ public final class EtcdEndpointStore implements EndpointStore {
                 logger.warn("reading {} failed ({}); trying again in {} ms", describe(), e.getMessage(),
                         RETRY_MILLIS);
                 resyncSoon(RETRY_MILLIS, counted);
+            } catch (RuntimeException e) {
+                // Refused (credentials revoked, permissions): say so loudly, and keep trying, more slowly.
+                logger.error("reading {} was refused: {}; trying again in {} ms", describe(), e.getMessage(),
+                        10 * RETRY_MILLIS);
+                resyncSoon(10 * RETRY_MILLIS, counted);
             }
         }, delayMillis, TimeUnit.MILLISECONDS);
     }
@@ -537,16 +545,34 @@ public final class EtcdEndpointStore implements EndpointStore {
 
     /** One linearizable read of every endpoint key at one revision, with the guard key at that revision. */
     private Snapshot readWhole() throws StoreUnavailableException {
-        final RangeResponse all = await(client.rangeAll(endpointsKey, endpointsEnd, PAGE_SIZE), "read");
-        final RangeResponse guard = await(client.range(guardKey, null, RangeOptions.linearizable().atRevision(all.revision())), "read");
-        final long guardRevision = guard.kvs().isEmpty() ? 0 : guard.kvs().get(0).modRevision();
-        return new Snapshot(all.revision(), all.kvs(), guardRevision);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                // Each page is bounded by the timeout in the client; the whole read takes as many pages as the
+                // set needs (about 100 at 100,000 endpoints), so it gets no deadline of its own here.
+                final RangeResponse all = await(client.rangeAll(endpointsKey, endpointsEnd, PAGE_SIZE), "read",
+                        WHOLE_READ_LIMIT);
+                final RangeResponse guard = await(client.range(guardKey, null,
+                        RangeOptions.linearizable().atRevision(all.revision())), "read");
+                final long guardRevision = guard.kvs().isEmpty() ? 0 : guard.kvs().get(0).modRevision();
+                return new Snapshot(all.revision(), all.kvs(), guardRevision);
+            } catch (StoreUnavailableException e) {
+                // A compaction between two pages of the read: the revision read at is gone; read anew.
+                if (!(e.getCause() instanceof EtcdException etcd && etcd.kind() == EtcdException.Kind.COMPACTED)
+                        || attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private <T> T await(CompletableFuture<T> call, String what) throws StoreUnavailableException {
+        // The client fails every call within the timeout; the extra second only guards against a bug there.
+        return await(call, what, config.timeout().plusSeconds(1));
+    }
+
+    private <T> T await(CompletableFuture<T> call, String what, Duration limit) throws StoreUnavailableException {
         try {
-            // The client fails every call within the timeout; the extra second only guards against a bug there.
-            return call.get(config.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return call.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException("interrupted during the " + what + " of " + describe(), e);
@@ -556,10 +582,11 @@ public final class EtcdEndpointStore implements EndpointStore {
                     + config.timeout(), e);
         } catch (ExecutionException e) {
             final Throwable cause = e.getCause();
-            if (cause instanceof EtcdException etcd && etcd.kind() != EtcdException.Kind.UNAVAILABLE) {
+            if (cause instanceof EtcdException etcd && etcd.kind() == EtcdException.Kind.REJECTED) {
                 throw new IllegalStateException("the " + what + " of " + describe() + " was refused: "
                         + etcd.getMessage(), etcd);
             }
+            // Unavailable, or compacted under a read: both pass; the caller reads again or answers 503.
             throw new StoreUnavailableException("the " + what + " of " + describe() + " failed: "
                     + (cause == null ? e : cause).getMessage(), cause);
         }
