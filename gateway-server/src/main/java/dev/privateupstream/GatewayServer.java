@@ -7,6 +7,7 @@ import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.config.ListenConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.net.LocalHost;
 import dev.privateupstream.proxy.ProxyChannelInitializer;
 import dev.privateupstream.reload.LiveConfig;
 import dev.privateupstream.reload.PolicyRef;
@@ -26,9 +27,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -143,7 +142,7 @@ public final class GatewayServer implements AutoCloseable {
                     server::ready);
             logger.info("admin server listening on {} (page http://{}/, metrics, healthz, readyz, api)",
                     server.adminAddress(), hostAndPort(server.adminAddress()));
-            store.announce(new Replica(config.etcd() != null ? config.etcd().replicaId() : hostName(), hostName(),
+            store.announce(new Replica(config.etcd() != null ? config.etcd().replicaId() : LocalHost.name(), LocalHost.name(),
                     server.listenAddress().getPort(), server.adminAddress().getPort(), version(),
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), 0));
         } catch (RuntimeException | InterruptedException e) {
@@ -154,18 +153,6 @@ public final class GatewayServer implements AutoCloseable {
             throw e;
         }
         return server;
-    }
-
-    private static String hostName() {
-        final String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) {
-            return env.trim();
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
     }
 
     /** The jar's version, or {@code development build} when run from classes. */

@@ -1,9 +1,8 @@
 package dev.privateupstream.config;
 
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
+import dev.privateupstream.net.LocalHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,18 +121,9 @@ final class EtcdYaml {
         return text.trim();
     }
 
-    /** The host name, as the SPEC's default; {@code HOSTNAME} first, which Kubernetes sets to the pod name. */
+    /** The host name, as the SPEC's default, with any character a key should not hold replaced. */
     private static String defaultReplicaId() {
-        String name = System.getenv("HOSTNAME");
-        if (name == null || name.isBlank()) {
-            try {
-                name = InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                name = "gateway";
-            }
-        }
-        String cleaned = name.trim().replaceAll("[^A-Za-z0-9._-]", "-");
-        return cleaned.isEmpty() ? "gateway" : cleaned;
+        return LocalHost.name().trim().replaceAll("[^A-Za-z0-9._-]", "-");
     }
 
     /**

@@ -14,8 +14,10 @@ import dev.privateupstream.net.PrefixTable;
 import dev.privateupstream.signalr.SignatureVerifier;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One immutable configuration in force, compiled for the access decision (SPEC §5).
@@ -152,17 +154,17 @@ public final class PolicySnapshot {
         requireNonNull(next, "next");
         requireNonNull(changed, "changed");
         if (!endpointsLoaded || !next.upstreams().equals(config.upstreams())
-                || !java.util.Objects.equals(next.signalr(), config.signalr())) {
+                || !Objects.equals(next.signalr(), config.signalr())) {
             return of(next, nextGeneration);
         }
-        final Map<String, SharedPrivateEndpoint> accumulated = overlay == null ? new java.util.LinkedHashMap<>()
-                : new java.util.LinkedHashMap<>(overlay.endpoints);
+        final Map<String, SharedPrivateEndpoint> accumulated = overlay == null ? new LinkedHashMap<>()
+                : new LinkedHashMap<>(overlay.endpoints);
         final int[] counts = statusCounts.clone();
         for (SharedPrivateEndpoint endpoint : changed) {
             final SharedPrivateEndpoint old = accumulated.containsKey(endpoint.name())
                     ? accumulated.get(endpoint.name()) : endpointsByName.get(endpoint.name());
             if (old != null && (!old.privateIps().equals(endpoint.privateIps())
-                    || !java.util.Objects.equals(old.linkId(), endpoint.linkId()))) {
+                    || !Objects.equals(old.linkId(), endpoint.linkId()))) {
                 return of(next, nextGeneration);
             }
             if (old != null) {

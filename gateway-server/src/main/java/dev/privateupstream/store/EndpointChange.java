@@ -40,6 +40,15 @@ public interface EndpointChange {
             }
         }
 
+        /** {@code created NAME (Approved)}, {@code changed NAME (...)} or {@code removed NAME}, for logs. */
+        public String describe() {
+            if (removed != null) {
+                return "removed " + removed.name();
+            }
+            return changed == null ? "nothing changed"
+                    : (created ? "created " : "changed ") + changed.name() + " (" + changed.status() + ")";
+        }
+
         /** A proposal that creates or changes {@code changed}. */
         public Proposal(List<SharedPrivateEndpoint> endpoints, SharedPrivateEndpoint changed, boolean created) {
             this(endpoints, changed, created, null);

@@ -121,15 +121,9 @@ public final class FileEndpointStore implements EndpointStore {
             throw e;
         }
         file.acknowledge();
-        sink.apply(proposal.endpoints(), ++revision, "admin API (" + describe(proposal) + ", written to "
+        sink.apply(proposal.endpoints(), ++revision, "admin API (" + proposal.describe() + ", written to "
                 + file.path() + ")", proposal.changed() == null ? null : List.of(proposal.changed()));
         return new EditOutcome.Applied(proposal.changed(), proposal.created());
-    }
-
-    static String describe(EndpointChange.Proposal proposal) {
-        final SharedPrivateEndpoint changed = proposal.changed();
-        return changed == null ? "endpoint removed" : (proposal.created() ? "created " : "changed ")
-                + changed.name() + " (" + changed.status() + ")";
     }
 
     @Override

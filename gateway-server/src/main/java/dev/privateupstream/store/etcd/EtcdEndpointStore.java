@@ -25,12 +25,15 @@ import dev.privateupstream.store.StoreUnavailableException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -143,7 +146,7 @@ public final class EtcdEndpointStore implements EndpointStore {
      */
     public EndpointSet startingSet(List<UpstreamConfig> upstreams) {
         final Path cache = config.cacheFile();
-        if (cache != null && !java.nio.file.Files.isWritable(cache.toAbsolutePath().getParent())) {
+        if (cache != null && !Files.isWritable(cache.toAbsolutePath().getParent())) {
             logger.warn("the cache file's folder {} does not exist or is not writable: the set in force cannot be "
                     + "kept there for a start without the store (create it, or mount a writable volume there)",
                     cache.toAbsolutePath().getParent());
@@ -195,7 +198,7 @@ public final class EtcdEndpointStore implements EndpointStore {
     public long replace(List<SharedPrivateEndpoint> endpoints) throws StoreUnavailableException, StoreConflictException {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             final Snapshot current = readWhole();
-            final java.util.Set<String> kept = new java.util.HashSet<>();
+            final Set<String> kept = new HashSet<>();
             final List<Op> ops = new ArrayList<>(endpoints.size() + current.kvs().size() + 1);
             for (SharedPrivateEndpoint endpoint : endpoints) {
                 final byte[] key = key(endpoint.name());
@@ -424,7 +427,7 @@ public final class EtcdEndpointStore implements EndpointStore {
             } else if (proposal.removed() != null) {
                 ops.add(new Op.Delete(key(proposal.removed().name()), null));
             }
-            ops.add(guardPut(describeChange(proposal)));
+            ops.add(guardPut(proposal.describe()));
             final TxnResponse response;
             try {
                 // A linearizable read first: without quorum it fails within the timeout and nothing is
@@ -441,7 +444,7 @@ public final class EtcdEndpointStore implements EndpointStore {
             if (response.succeeded()) {
                 stored.applyOwn(proposal, response.revision());
                 stored.markInForce();
-                out.apply(stored.endpoints(), response.revision(), "admin API (" + describeChange(proposal) + ")",
+                out.apply(stored.endpoints(), response.revision(), "admin API (" + proposal.describe() + ")",
                         baseInForce && proposal.changed() != null ? List.of(proposal.changed()) : null);
                 registry.revision(response.revision());
                 writeCache(stored.endpoints());
@@ -450,7 +453,7 @@ public final class EtcdEndpointStore implements EndpointStore {
             final List<KeyValue> guard = response.ranges().isEmpty() ? List.of() : response.ranges().get(0).kvs();
             final long newer = guard.isEmpty() ? 0 : guard.get(0).modRevision();
             logger.info("admin API: the write of {} lost a race at revision {} (attempt {} of {}); taking in the "
-                    + "newer set", describeChange(proposal), base, attempt, MAX_ATTEMPTS);
+                    + "newer set", proposal.describe(), base, attempt, MAX_ATTEMPTS);
             if (newer > base && awaitRevision(newer)) {
                 continue;
             }
@@ -476,14 +479,6 @@ public final class EtcdEndpointStore implements EndpointStore {
         final String value = JsonNodeFactory.instance.objectNode().put("replica", config.replicaId())
                 .put("change", what).put("time", Instant.now().toString()).toString();
         return new Op.Put(guardKey, bytes(value), 0);
-    }
-
-    private static String describeChange(EndpointChange.Proposal proposal) {
-        if (proposal.removed() != null) {
-            return "removed " + proposal.removed().name();
-        }
-        return (proposal.created() ? "created " : "changed ") + proposal.changed().name() + " ("
-                + proposal.changed().status() + ")";
     }
 
     // ---- replicas and health -------------------------------------------------------------------------
