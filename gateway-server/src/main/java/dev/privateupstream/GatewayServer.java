@@ -6,6 +6,7 @@ import dev.privateupstream.admin.AdminServer;
 import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.config.ListenConfig;
+import dev.privateupstream.identity.CallerIdentities;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.net.LocalHost;
 import dev.privateupstream.proxy.ProxyChannelInitializer;
@@ -51,6 +52,7 @@ public final class GatewayServer implements AutoCloseable {
     private final ChannelGroup clientChannels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final UpstreamPools pools;
     private final ServerTls tls;
+    private final CallerIdentities identities;
     private volatile boolean draining;
     private volatile Channel listener;
     private LiveConfig liveConfig;
@@ -63,7 +65,12 @@ public final class GatewayServer implements AutoCloseable {
         tls = ServerTls.start(() -> policy.get().config().listen().tls());
         this.metrics = requireNonNull(metrics, "metrics");
         metrics.endpoints(policy.get());
-        policy.onSwap(metrics::endpoints);
+        identities = new CallerIdentities(metrics::identityKeyRefresh);
+        identities.prepare(policy.get().config());
+        policy.onSwap(snapshot -> {
+            metrics.endpoints(snapshot);
+            identities.prepare(snapshot.config());
+        });
         this.transport = requireNonNull(transport, "transport");
         if (transport == Transport.best()) {
             for (String reason : Transport.passedOver(transport)) {
@@ -176,7 +183,8 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new ProxyChannelInitializer(policy, metrics, pools, tls, clientChannels, () -> draining));
+                .childHandler(new ProxyChannelInitializer(policy, metrics, pools, tls, clientChannels, () -> draining,
+                        identities));
         listener = bootstrap.bind(listen.address(), listen.port()).sync().channel();
         logger.info("proxy listening on {} ({} transport, {} event loops)", listenAddress(), transport,
                 ((io.netty.channel.MultiThreadIoEventLoopGroup) workers).executorCount());
@@ -193,12 +201,14 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * {@code /readyz}: configuration and an endpoint set loaded, the proxy listening, and not draining
-     * (SPEC §7, §9, §10). Losing the etcd store later does not make a replica unready (fail static).
+     * {@code /readyz}: configuration and an endpoint set loaded, the proxy listening, not draining (SPEC §7,
+     * §9, §10), and the signing keys of every {@code identity} block loaded once (SPEC §13: until then every
+     * call that needs a token would be refused). Losing the etcd store or the key endpoint later does not make
+     * a replica unready (fail static).
      */
     public boolean ready() {
         final Channel proxy = listener;
-        return !draining && proxy != null && proxy.isActive() && policy.get().endpointsLoaded();
+        return !draining && proxy != null && proxy.isActive() && policy.get().endpointsLoaded() && identities.ready();
     }
 
     public PolicyRef policy() {
@@ -265,5 +275,6 @@ public final class GatewayServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         tls.close();
+        identities.close();
     }
 }

@@ -57,7 +57,7 @@ public final class ConfigLoader {
             // The endpoints live in etcd: the store reads them (SPEC §10); loading a file does no network I/O.
             errors.throwIfAny();
             return new GatewayConfig(file, main.listen(), main.limits(), main.admin(), main.signalr(),
-                    main.upstreams().upstreams(), null, main.etcd(), List.of());
+                    main.webpubsub(), main.upstreams().upstreams(), null, main.etcd(), List.of());
         }
         Located<Path> endpointsFile = main.endpointsFile();
         List<SharedPrivateEndpoint> endpoints = readEndpoints(endpointsFile.value(),
@@ -65,7 +65,7 @@ public final class ConfigLoader {
                 errors);
         errors.throwIfAny();
         return new GatewayConfig(file, main.listen(), main.limits(), main.admin(), main.signalr(),
-                main.upstreams().upstreams(), endpointsFile.value(), null, endpoints);
+                main.webpubsub(), main.upstreams().upstreams(), endpointsFile.value(), null, endpoints);
     }
 
     /**

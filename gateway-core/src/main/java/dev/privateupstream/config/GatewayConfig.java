@@ -14,6 +14,8 @@ import java.util.List;
  * @param limits request limits and timeouts
  * @param admin the admin server
  * @param signalr SignalR upstream settings, or {@code null} when the section is absent
+ * @param webpubsub the checks on Web PubSub event-handler calls (SPEC §13), or {@code null} when the section
+ *        is absent
  * @param upstreams the upstreams in file order (routing takes the first that matches)
  * @param endpointsFile the shared private endpoints file, resolved against {@code file}'s folder, or
  *        {@code null} when the endpoints live in etcd
@@ -27,6 +29,7 @@ public record GatewayConfig(
         LimitsConfig limits,
         AdminConfig admin,
         SignalRConfig signalr,
+        WebPubSubConfig webpubsub,
         List<UpstreamConfig> upstreams,
         Path endpointsFile,
         EtcdConfig etcd,
@@ -44,9 +47,16 @@ public record GatewayConfig(
         endpoints = List.copyOf(endpoints);
     }
 
+    /** A configuration without a {@code webpubsub} section. */
+    public GatewayConfig(Path file, ListenConfig listen, LimitsConfig limits, AdminConfig admin,
+            SignalRConfig signalr, List<UpstreamConfig> upstreams, Path endpointsFile, EtcdConfig etcd,
+            List<SharedPrivateEndpoint> endpoints) {
+        this(file, listen, limits, admin, signalr, null, upstreams, endpointsFile, etcd, endpoints);
+    }
+
     /** The same configuration with another set of endpoints (admin API changes, endpoints file reloads). */
     public GatewayConfig withEndpoints(List<SharedPrivateEndpoint> newEndpoints) {
-        return new GatewayConfig(file, listen, limits, admin, signalr, upstreams, endpointsFile, etcd,
+        return new GatewayConfig(file, listen, limits, admin, signalr, webpubsub, upstreams, endpointsFile, etcd,
                 newEndpoints);
     }
 

@@ -15,6 +15,7 @@ import java.util.Locale;
  * The content of {@code gateway.yaml}, read and checked: every section but the endpoints, which live in
  * their own file (SPEC §4).
  *
+ * @param webpubsub {@code webpubsub}, or {@code null} when absent
  * @param endpointsFile {@code sharedPrivateEndpoints.file} resolved against the folder of
  *        {@code gateway.yaml}, or {@code null} when the endpoints live in etcd or it could not be read
  * @param etcd {@code sharedPrivateEndpoints.etcd}, or {@code null} when the endpoints live in a file or it
@@ -25,19 +26,23 @@ record GatewayYaml(
         LimitsConfig limits,
         AdminConfig admin,
         SignalRConfig signalr,
+        WebPubSubConfig webpubsub,
         UpstreamsYaml upstreams,
         Located<Path> endpointsFile,
         EtcdConfig etcd) {
 
-    static final List<String> KEYS = List.of("listen", "limits", "admin", "signalr", "upstreams",
-            "sharedPrivateEndpoints");
+    static final List<String> KEYS = List.of("listen", "limits", "admin", "signalr", "webpubsub",
+            "upstreams", "sharedPrivateEndpoints");
     static final List<String> LISTEN_KEYS = List.of("address", "port", "tls", "proxyProtocol", "trustedProxies",
             "forwardedHeader", "rejectAtConnect");
     static final List<String> TLS_KEYS = List.of("certificate", "privateKey");
     static final List<String> LIMITS_KEYS = List.of("maxHeaderBytes", "maxBodyBytes", "headerTimeout",
             "idleTimeout", "drainTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout");
     static final List<String> ADMIN_KEYS = List.of("address", "port", "token");
-    static final List<String> SIGNALR_KEYS = List.of("accessKeys", "requireSignature", "validateRequests");
+    static final List<String> SIGNALR_KEYS = List.of("accessKeys", "requireSignature", "validateRequests",
+            "identity");
+    static final List<String> WEBPUBSUB_KEYS = List.of("accessKeys", "requireSignature", "validateRequests",
+            "allowedOrigins", "identity");
     static final List<String> ENDPOINTS_KEYS = List.of("file", "etcd");
 
     static final String DEFAULT_LISTEN_ADDRESS = "0.0.0.0";
@@ -68,6 +73,7 @@ record GatewayYaml(
         AdminConfig admin = admin(adminSection);
         checkPorts(source, listenSection, adminSection, listen, admin);
         SignalRConfig signalr = signalr(m.section("signalr", SIGNALR_KEYS));
+        WebPubSubConfig webpubsub = webpubsub(m.section("webpubsub", WEBPUBSUB_KEYS));
         UpstreamsYaml upstreams = UpstreamsYaml.read(m);
         MappingReader store = endpointStore(m);
         Located<Path> endpointsFile = store == null || !store.has("file") ? null
@@ -75,7 +81,7 @@ record GatewayYaml(
                         text -> path(folder, text));
         MappingReader etcdSection = store == null ? null : store.section("etcd", EtcdYaml.KEYS);
         EtcdConfig etcd = etcdSection == null ? null : EtcdYaml.read(etcdSection, folder);
-        return new GatewayYaml(listen, limits, admin, signalr, upstreams, endpointsFile, etcd);
+        return new GatewayYaml(listen, limits, admin, signalr, webpubsub, upstreams, endpointsFile, etcd);
     }
 
     private static ListenConfig listen(MappingReader m, Path folder) {
@@ -203,15 +209,47 @@ record GatewayYaml(
         if (m == null) {
             return null;
         }
+        List<String> accessKeys = accessKeys(m);
+        IdentityConfig identity = IdentityYaml.read(m.section("identity", IdentityYaml.KEYS));
+        return new SignalRConfig(accessKeys, m.value("requireSignature", false, GatewayYaml::bool),
+                m.value("validateRequests", false, GatewayYaml::bool), identity);
+    }
+
+    private static WebPubSubConfig webpubsub(MappingReader m) {
+        if (m == null) {
+            return null;
+        }
+        List<String> accessKeys = accessKeys(m);
+        List<String> allowedOrigins = Located.values(m.list("allowedOrigins", GatewayYaml::origin));
+        IdentityConfig identity = IdentityYaml.read(m.section("identity", IdentityYaml.KEYS));
+        return new WebPubSubConfig(accessKeys, m.value("requireSignature", false, GatewayYaml::bool),
+                m.value("validateRequests", false, GatewayYaml::bool), allowedOrigins, identity);
+    }
+
+    /** {@code accessKeys} of {@code signalr} or {@code webpubsub}, with the check that a signature can pass. */
+    private static List<String> accessKeys(MappingReader m) {
         List<String> accessKeys = Located.values(m.list("accessKeys", text -> text));
-        boolean requireSignature = m.value("requireSignature", false, GatewayYaml::bool);
-        boolean validateRequests = m.value("validateRequests", false, GatewayYaml::bool);
-        if (requireSignature && accessKeys.isEmpty()) {
+        if (m.value("requireSignature", false, GatewayYaml::bool) && accessKeys.isEmpty()) {
             m.source().error(m.line("requireSignature"), m.path("requireSignature"),
-                    "true, but signalr.accessKeys holds no key, so every call would be refused "
+                    "true, but " + m.path("accessKeys") + " holds no key, so every call would be refused "
                     + "(expected: at least one access key, or requireSignature: false)");
         }
-        return new SignalRConfig(accessKeys, requireSignature, validateRequests);
+        return accessKeys;
+    }
+
+    /**
+     * A {@code WebHook-Request-Origin} host the gateway answers abuse protection for: a host name, compared
+     * whole and case-insensitively (a prefix or suffix match would let {@code x.webpubsub.azure.com.evil}
+     * through), so kept in lower case.
+     */
+    private static String origin(String text) {
+        String host = text.trim().toLowerCase(Locale.ROOT);
+        if (host.contains("://") || host.contains("/") || host.equals("*") || host.isEmpty()
+                || !host.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\\d{1,5})?")) {
+            throw new IllegalArgumentException("'" + text + "' (expected: the host the service names in "
+                    + "WebHook-Request-Origin, such as contoso.webpubsub.azure.com, without scheme, path or *)");
+        }
+        return host;
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.List;
  * @param maxConnections the most connections to this upstream across event loops
  * @param caFile for an {@code https} url, the PEM certificates the backend's certificate must chain to
  *        instead of the system trust store; {@code null} for the system trust store
+ * @param protocol the service that calls it, which picks the headers routing reads and the checks (SPEC §13)
  */
 public record UpstreamConfig(
         String name,
@@ -29,13 +30,22 @@ public record UpstreamConfig(
         String categoryPattern,
         String eventPattern,
         int maxConnections,
-        Path caFile) {
+        Path caFile,
+        UpstreamProtocol protocol) {
 
     public UpstreamConfig {
         requireNonNull(name, "name");
         requireNonNull(resourceId, "resourceId");
         requireNonNull(url, "url");
         hosts = List.copyOf(hosts);
+        requireNonNull(protocol, "protocol");
+    }
+
+    /** A SignalR upstream. */
+    public UpstreamConfig(String name, String resourceId, URI url, List<String> hosts, String hubPattern,
+            String categoryPattern, String eventPattern, int maxConnections, Path caFile) {
+        this(name, resourceId, url, hosts, hubPattern, categoryPattern, eventPattern, maxConnections, caFile,
+                UpstreamProtocol.SIGNALR);
     }
 
     /** An upstream that trusts the system trust store (no {@code caFile}). */

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
     static final List<String> KEYS = List.of("name", "resourceId", "url", "hosts", "hubPattern",
-            "categoryPattern", "eventPattern", "maxConnections", "caFile");
+            "categoryPattern", "eventPattern", "maxConnections", "caFile", "protocol");
     static final int DEFAULT_MAX_CONNECTIONS = 256;
 
     // The name is a metric label and appears in logs: keep it to characters that need no escaping.
@@ -73,6 +73,7 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             String categoryPattern = m.value("categoryPattern", null, UpstreamsYaml::pattern);
             String eventPattern = m.value("eventPattern", null, UpstreamsYaml::pattern);
             int maxConnections = m.value("maxConnections", DEFAULT_MAX_CONNECTIONS, UpstreamsYaml::maxConnections);
+            UpstreamProtocol protocol = m.value("protocol", UpstreamProtocol.SIGNALR, UpstreamProtocol::parse);
             Located<Path> caFile = m.located("caFile", text -> GatewayYaml.certificateFile(folder, text));
             if (caFile != null && url != null && !"https".equals(url.value().getScheme())) {
                 m.source().error(caFile.line(), caFile.keyPath(), "set for an http upstream (expected: caFile "
@@ -80,7 +81,8 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             }
             if (name != null && resourceId != null && url != null) {
                 upstreams.add(new UpstreamConfig(name.value(), resourceId.value(), url.value(), hosts, hubPattern,
-                        categoryPattern, eventPattern, maxConnections, caFile == null ? null : caFile.value()));
+                        categoryPattern, eventPattern, maxConnections, caFile == null ? null : caFile.value(),
+                        protocol));
             }
         }
         return new UpstreamsYaml(upstreams, allResourceIds ? resourceIds : null);

@@ -3,8 +3,11 @@ package dev.privateupstream.policy;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.config.IdentityConfig;
 import dev.privateupstream.config.SignalRConfig;
 import dev.privateupstream.config.UpstreamConfig;
+import dev.privateupstream.config.UpstreamProtocol;
+import dev.privateupstream.config.WebPubSubConfig;
 import dev.privateupstream.endpoint.EndpointStatus;
 import dev.privateupstream.endpoint.LinkId;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
@@ -12,6 +15,7 @@ import dev.privateupstream.net.IpAddress;
 import dev.privateupstream.net.IpPrefix;
 import dev.privateupstream.net.PrefixTable;
 import dev.privateupstream.signalr.SignatureVerifier;
+import dev.privateupstream.webpubsub.AllowedOrigins;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,6 +59,9 @@ public final class PolicySnapshot {
     private final Map<LinkId, RuleDecisions> byLinkId;
     private final Map<String, SharedPrivateEndpoint> endpointsByName;
     private final SignatureVerifier signatureVerifier;
+    private final SignatureVerifier webPubSubVerifier;
+    private final AllowedOrigins allowedOrigins;
+    private final boolean routesWebPubSub;
     /** Endpoints changed since the tables above were compiled, or {@code null}. */
     private final Overlay overlay;
     /** How many endpoints are in each status, by ordinal: kept, not counted again, on a change. */
@@ -71,6 +78,9 @@ public final class PolicySnapshot {
         this.generation = generation;
         this.endpointsLoaded = true;
         this.signatureVerifier = base.signatureVerifier;
+        this.webPubSubVerifier = base.webPubSubVerifier;
+        this.allowedOrigins = base.allowedOrigins;
+        this.routesWebPubSub = base.routesWebPubSub;
         this.routes = base.routes;
         this.routeList = base.routeList;
         this.byAddress = base.byAddress;
@@ -90,12 +100,17 @@ public final class PolicySnapshot {
         final SignalRConfig signalr = config.signalr();
         signatureVerifier = signalr == null || signalr.accessKeys().isEmpty()
                 ? null : new SignatureVerifier(signalr.accessKeys());
+        final WebPubSubConfig webpubsub = config.webpubsub();
+        webPubSubVerifier = webpubsub == null || webpubsub.accessKeys().isEmpty()
+                ? null : new SignatureVerifier(webpubsub.accessKeys());
+        allowedOrigins = new AllowedOrigins(webpubsub == null ? List.of() : webpubsub.allowedOrigins());
         final List<UpstreamConfig> upstreams = config.upstreams();
         routes = new Route[upstreams.size()];
         for (int i = 0; i < routes.length; i++) {
             routes[i] = Route.of(i, upstreams.get(i));
         }
         routeList = List.of(routes);
+        routesWebPubSub = routeList.stream().anyMatch(r -> r.protocol() == UpstreamProtocol.WEBPUBSUB);
 
         final PrefixTable.Builder<Decision[]> table = PrefixTable.builder();
         byLinkId = new HashMap<>();
@@ -273,6 +288,39 @@ public final class PolicySnapshot {
     /** Whether calls that are not well-formed SignalR upstream calls are refused ({@code signalr.validateRequests}). */
     public boolean validateRequests() {
         return config.signalr() != null && config.signalr().validateRequests();
+    }
+
+    /** Whether an upstream has {@code protocol: webpubsub}: only then are calls' {@code ce-*} headers read. */
+    public boolean routesWebPubSub() {
+        return routesWebPubSub;
+    }
+
+    /** The verifier of {@code ce-signature} under {@code webpubsub.accessKeys}, or {@code null} when none. */
+    public SignatureVerifier webPubSubVerifier() {
+        return webPubSubVerifier;
+    }
+
+    /** Whether Web PubSub calls without a valid {@code ce-signature} are refused. */
+    public boolean webPubSubRequireSignature() {
+        return config.webpubsub() != null && config.webpubsub().requireSignature();
+    }
+
+    /** Whether Web PubSub calls that are not well-formed event-handler calls are refused. */
+    public boolean webPubSubValidateRequests() {
+        return config.webpubsub() != null && config.webpubsub().validateRequests();
+    }
+
+    /** The origins the gateway answers Web PubSub's abuse protection for; empty: the backend answers. */
+    public AllowedOrigins allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /** The token check of calls to upstreams of {@code protocol}, or {@code null} when none is required. */
+    public IdentityConfig identity(UpstreamProtocol protocol) {
+        if (protocol == UpstreamProtocol.WEBPUBSUB) {
+            return config.webpubsub() == null ? null : config.webpubsub().identity();
+        }
+        return config.signalr() == null ? null : config.signalr().identity();
     }
 
     public GatewayConfig config() {

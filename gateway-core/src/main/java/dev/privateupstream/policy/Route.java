@@ -3,10 +3,12 @@ package dev.privateupstream.policy;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.UpstreamConfig;
+import dev.privateupstream.config.UpstreamProtocol;
 import java.util.List;
 
 /**
- * An upstream compiled for routing: its {@code hosts} and SignalR patterns (SPEC §4 "Routing").
+ * An upstream compiled for routing: its {@code hosts} and its patterns (SPEC §4 "Routing"), which match the
+ * SignalR facts of a call or, for a {@code webpubsub} upstream, its Web PubSub facts (SPEC §13).
  *
  * @param index the upstream's position in the configuration, which is also its routing priority
  * @param upstream the upstream's configuration
@@ -34,8 +36,18 @@ public record Route(int index, UpstreamConfig upstream, NamePattern hub, NamePat
 
     /** Whether this upstream serves a call with these facts. */
     public boolean matches(CallFacts facts) {
-        return matchesHost(facts.host()) && hub.matches(facts.hub()) && category.matches(facts.category())
-                && event.matches(facts.event());
+        if (!matchesHost(facts.host())) {
+            return false;
+        }
+        if (upstream.protocol() == UpstreamProtocol.WEBPUBSUB) {
+            return facts.handshake() || hub.matches(facts.webPubSubHub())
+                    && category.matches(facts.webPubSubCategory()) && event.matches(facts.webPubSubEvent());
+        }
+        return hub.matches(facts.hub()) && category.matches(facts.category()) && event.matches(facts.event());
+    }
+
+    public UpstreamProtocol protocol() {
+        return upstream.protocol();
     }
 
     /**

@@ -1,5 +1,11 @@
 package dev.privateupstream.signalr;
 
+import static dev.privateupstream.headers.HeaderText.contentEquals;
+import static dev.privateupstream.headers.HeaderText.equalsIgnoreCase;
+import static dev.privateupstream.headers.HeaderText.isEmpty;
+
+import dev.privateupstream.headers.HeaderText;
+
 /**
  * Tells whether a request is a well-formed SignalR upstream call, for {@code signalr.validateRequests}
  * (SPEC §6a). Runs after the access decision, so a caller that is not an approved endpoint learns nothing
@@ -68,58 +74,7 @@ public final class SignalRRequestCheck {
      * ignoring letter case, surrounding whitespace and parameters ({@code application/json; charset=utf-8}).
      */
     public static boolean isSupportedMediaType(CharSequence contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        int end = 0;
-        while (end < contentType.length() && contentType.charAt(end) != ';') {
-            end++;
-        }
-        int from = 0;
-        while (from < end && isWhitespace(contentType.charAt(from))) {
-            from++;
-        }
-        while (end > from && isWhitespace(contentType.charAt(end - 1))) {
-            end--;
-        }
-        return equalsIgnoreCase(contentType, from, end, SignalRHeaders.JSON_MEDIA_TYPE)
-               || equalsIgnoreCase(contentType, from, end, SignalRHeaders.MESSAGEPACK_MEDIA_TYPE);
-    }
-
-    private static boolean isEmpty(CharSequence value) {
-        return value == null || value.length() == 0;
-    }
-
-    private static boolean contentEquals(CharSequence text, String expected) {
-        if (text.length() != expected.length()) {
-            return false;
-        }
-        for (int i = 0; i < expected.length(); i++) {
-            if (text.charAt(i) != expected.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** ASCII case-insensitive comparison of {@code text[from, to)} with a lower-case {@code expected}. */
-    private static boolean equalsIgnoreCase(CharSequence text, int from, int to, String expected) {
-        if (to - from != expected.length()) {
-            return false;
-        }
-        for (int i = 0; i < expected.length(); i++) {
-            char c = text.charAt(from + i);
-            if (c >= 'A' && c <= 'Z') {
-                c = (char) (c | 0x20);
-            }
-            if (c != expected.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isWhitespace(char c) {
-        return c == ' ' || c == '\t';
+        return HeaderText.isMediaType(contentType, SignalRHeaders.JSON_MEDIA_TYPE,
+                SignalRHeaders.MESSAGEPACK_MEDIA_TYPE);
     }
 }

@@ -10,11 +10,13 @@ import dev.privateupstream.simulator.ReceivedRequest;
 import dev.privateupstream.simulator.UpstreamCall;
 import dev.privateupstream.simulator.UpstreamCallResult;
 import dev.privateupstream.simulator.UpstreamCallSender;
+import dev.privateupstream.simulator.WebPubSubCall;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,13 +28,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
- * {@code demo}: a Functions-like SignalR backend, the gateway in front of it, and three real upstream
- * calls (approved endpoint, pending endpoint, public network) printed with their outcome; then runs
- * until interrupted (SPEC §3).
+ * {@code demo}: a Functions-like SignalR and Web PubSub backend, the gateway in front of it, three real
+ * SignalR upstream calls (approved endpoint, pending endpoint, public network) and three Web PubSub calls
+ * (the abuse-protection handshake, a connect event, a forged signature) printed with their outcome; then runs
+ * until interrupted (SPEC §3, §13).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start a demo backend and the gateway on loopback, send sample SignalR calls, keep running.")
@@ -55,8 +58,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         // A key or token set in the environment is kept, so a README walkthrough can use known values.
         final String key = System.getenv().getOrDefault("DEMO_SIGNALR_KEY", randomHex(32));
+        final String webPubSubKey = System.getenv().getOrDefault("DEMO_WEBPUBSUB_KEY", randomHex(32));
         final String token = System.getenv().getOrDefault("DEMO_ADMIN_TOKEN", randomHex(16));
-        try (FunctionsBackend backend = FunctionsBackend.start(List.of(key))) {
+        try (FunctionsBackend backend = FunctionsBackend.start(List.of(key, webPubSubKey))) {
             final Path dir = Files.createTempDirectory("gateway-demo");
             for (String name : FILES) {
                 try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/" + name)) {
@@ -66,6 +70,7 @@ final class DemoCommand implements Callable<Integer> {
             final Map<String, String> env = new HashMap<>(System.getenv());
             env.put("DEMO_BACKEND_PORT", Integer.toString(backend.port()));
             env.put("DEMO_SIGNALR_KEY", key);
+            env.put("DEMO_WEBPUBSUB_KEY", webPubSubKey);
             env.put("DEMO_ADMIN_TOKEN", token);
             final ConfigLoader loader = new ConfigLoader(env);
             final GatewayConfig config;
@@ -96,8 +101,22 @@ final class DemoCommand implements Callable<Integer> {
                 call(out, sender, backend, proxy, key, "pending endpoint ", "127.0.0.20");
                 call(out, sender, backend, proxy, key, "public network   ", "127.0.0.1");
                 out.println();
+                out.println("sample Web PubSub event-handler calls (CloudEvents, from the approved endpoint):");
+                final URI webPubSub = URI.create("http://127.0.0.1:" + server.listenAddress().getPort()
+                        + WebPubSubCall.FUNCTIONS_PATH);
+                webPubSubCall(out, sender, backend, webPubSub, "abuse protection",
+                        WebPubSubCall.handshake(WebPubSubCall.DEFAULT_ORIGIN).build());
+                webPubSubCall(out, sender, backend, webPubSub, "connect event   ", WebPubSubCall.event(
+                        WebPubSubCall.DEFAULT_ORIGIN, "chat", "demo-wps-1", "alice", WebPubSubCall.SYSTEM_CONNECT,
+                        null, List.of(webPubSubKey)).build());
+                webPubSubCall(out, sender, backend, webPubSub, "forged signature", WebPubSubCall.event(
+                        WebPubSubCall.DEFAULT_ORIGIN, "chat", "demo-wps-1", "alice", "message", "hello",
+                        List.of(randomHex(32))).build());
+                out.println();
                 out.println("try it yourself:");
                 out.printf("  java -jar gateway.jar send --url %s --source 127.0.0.10 --key %s%n", proxy, key);
+                out.printf("  java -jar gateway.jar send --service webpubsub --event message --data hi --url %s "
+                        + "--source 127.0.0.10 --key %s%n", webPubSub, webPubSubKey);
                 out.printf("  open the admin page, enter the token, approve demo-signalr-pending, then send from "
                         + "127.0.0.20%n");
                 out.println("running; press Ctrl+C to stop");
@@ -133,6 +152,28 @@ final class DemoCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             out.printf("  %s from %-10s -> failed: %s%n", label, source, e.getMessage());
+        }
+        out.flush();
+    }
+
+    private static void webPubSubCall(PrintWriter out, UpstreamCallSender sender, FunctionsBackend backend,
+            URI proxy, String label, UpstreamCall call) {
+        backend.clear();
+        try {
+            final UpstreamCallResult result = sender.send(InetAddress.getByName("127.0.0.10"), proxy, call);
+            final String reason = result.header("X-Gateway-Deny-Reason");
+            final String allowed = result.header("WebHook-Allowed-Origin");
+            if (reason != null) {
+                out.printf("  %s -> %d %s (not forwarded)%n", label, result.status(), reason);
+            } else if (backend.received().isEmpty()) {
+                out.printf("  %s -> %d answered by the gateway (WebHook-Allowed-Origin: %s)%n", label,
+                        result.status(), allowed);
+            } else {
+                out.printf("  %s -> %d forwarded; the backend answered %s%n", label, result.status(),
+                        new String(result.body(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            out.printf("  %s -> failed: %s%n", label, e.getMessage());
         }
         out.flush();
     }

@@ -1,17 +1,23 @@
 package dev.privateupstream.cli;
 
 import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.config.IdentityConfig;
+import dev.privateupstream.config.UpstreamProtocol;
 import dev.privateupstream.endpoint.LinkId;
 import dev.privateupstream.net.IpAddress;
 import dev.privateupstream.policy.CallFacts;
 import dev.privateupstream.policy.Decision;
 import dev.privateupstream.policy.PolicySnapshot;
+import dev.privateupstream.policy.Route;
+import dev.privateupstream.simulator.WebPubSubCall;
+import dev.privateupstream.webpubsub.WebPubSubHeaders;
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code explain}: the decision the gateway would take for a call, without sending anything. Exit 0
@@ -32,14 +38,23 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--link-id", paramLabel = "N", description = "the PROXY v2 private link id the call carries")
     String linkId;
 
-    @Option(names = "--hub", paramLabel = "H", description = "X-ASRS-Hub")
+    @Option(names = "--service", paramLabel = "signalr|webpubsub", defaultValue = "signalr",
+            description = "whose call: SignalR's X-ASRS-* headers or Web PubSub's ce-* headers "
+                    + "(default: ${DEFAULT-VALUE})")
+    String service;
+
+    @Option(names = "--hub", paramLabel = "H", description = "X-ASRS-Hub (webpubsub: ce-hub)")
     String hub;
 
-    @Option(names = "--category", paramLabel = "C", description = "X-ASRS-Category")
+    @Option(names = "--category", paramLabel = "C",
+            description = "X-ASRS-Category (webpubsub: system or user; by default from --event)")
     String category;
 
-    @Option(names = "--event", paramLabel = "E", description = "X-ASRS-Event")
+    @Option(names = "--event", paramLabel = "E", description = "X-ASRS-Event (webpubsub: ce-eventName)")
     String event;
+
+    @Option(names = "--handshake", description = "webpubsub: the abuse-protection OPTIONS, which names no hub or event")
+    boolean handshake;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -58,12 +73,20 @@ final class ExplainCommand implements Callable<Integer> {
             err.flush();
             return GatewayCommand.USAGE;
         }
+        final CallFacts facts;
+        try {
+            facts = facts(caller, link);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return GatewayCommand.USAGE;
+        }
         final GatewayConfig loaded = config.loadWithEndpoints(err);
         if (loaded == null) {
             return GatewayCommand.USAGE;
         }
         final PolicySnapshot snapshot = PolicySnapshot.of(loaded, 1);
-        final Decision decision = snapshot.decide(new CallFacts(caller, link, host, hub, category, event));
+        final Decision decision = snapshot.decide(facts);
         final boolean allowed = decision.allowed();
         out.printf("decision   %s%n", allowed ? "allow" : "deny");
         if (decision instanceof Decision.Deny) {
@@ -78,25 +101,66 @@ final class ExplainCommand implements Callable<Integer> {
             out.printf("link id    %s%n", link);
         }
         out.printf("upstream   %s%n", decision.route() != null ? describe(decision.route())
-                : routeOf(snapshot, caller, link));
+                : routeOf(snapshot, facts));
         out.printf("endpoint   %s%n", decision.endpoint() == null ? "none"
                 : decision.endpoint().name() + " (" + decision.endpoint().status() + ", resource "
                         + decision.endpoint().privateLinkResourceId() + ")");
         out.printf("rule       %s%n", decision.rule() == null ? "none: no privateIps prefix or linkId matched" : decision.rule().describe());
+        final Route route = decision.route() != null ? decision.route() : snapshot.route(facts);
+        final UpstreamProtocol protocol = route == null ? null : route.protocol();
+        if (protocol == UpstreamProtocol.WEBPUBSUB && facts.handshake() && !snapshot.allowedOrigins().isEmpty()) {
+            out.printf("handshake  answered by the gateway (webpubsub.allowedOrigins), never forwarded%n");
+        }
+        out.printf("token      %s%n", token(snapshot, protocol));
         out.printf("signature  not evaluated (explain sends nothing)%n");
-        out.printf("request    not evaluated (SignalR request validation needs a real request)%n");
+        out.printf("request    not evaluated (%s request validation needs a real request)%n",
+                protocol == UpstreamProtocol.WEBPUBSUB ? "Web PubSub" : "SignalR");
         out.flush();
         return allowed ? 0 : 1;
     }
 
-    private String routeOf(PolicySnapshot snapshot, IpAddress caller, LinkId link) {
-        final dev.privateupstream.policy.Route route =
-                snapshot.route(new CallFacts(caller, link, host, hub, category, event));
+    /** The call's facts, read as SignalR's or Web PubSub's by {@code --service}. */
+    private CallFacts facts(IpAddress caller, LinkId link) {
+        switch (service.toLowerCase(Locale.ROOT)) {
+            case "signalr":
+                if (handshake) {
+                    throw new IllegalArgumentException("--handshake: only with --service webpubsub");
+                }
+                return new CallFacts(caller, link, host, hub, category, event);
+            case "webpubsub":
+                final String type = category == null ? null : switch (category.toLowerCase(Locale.ROOT)) {
+                    case WebPubSubHeaders.CATEGORY_SYSTEM -> WebPubSubHeaders.CATEGORY_SYSTEM;
+                    case WebPubSubHeaders.CATEGORY_USER -> WebPubSubHeaders.CATEGORY_USER;
+                    default -> throw new IllegalArgumentException("--category " + category
+                            + " (expected with --service webpubsub: system or user)");
+                };
+                final String webPubSubCategory = type != null || event == null ? type
+                        : WebPubSubCall.isSystemEvent(event) ? WebPubSubHeaders.CATEGORY_SYSTEM
+                        : WebPubSubHeaders.CATEGORY_USER;
+                return new CallFacts(caller, link, host, null, null, null, hub, webPubSubCategory, event, handshake);
+            default:
+                throw new IllegalArgumentException("--service " + service + " (expected: signalr or webpubsub)");
+        }
+    }
+
+    /** Whether the call's protocol requires a token, and of whom (SPEC §13). */
+    private static String token(PolicySnapshot snapshot, UpstreamProtocol protocol) {
+        final IdentityConfig identity = protocol == null ? null : snapshot.identity(protocol);
+        if (identity == null) {
+            return "not required";
+        }
+        return "required, not evaluated (" + protocol.configName() + ".identity: tenant " + identity.tenantId()
+                + ", audiences " + identity.audiences() + ", callers " + identity.allowedCallers() + ")";
+    }
+
+    private String routeOf(PolicySnapshot snapshot, CallFacts facts) {
+        final Route route = snapshot.route(facts);
         return route == null ? "none" + (host == null ? " (no --host: only upstreams without hosts can match)" : "")
                 : describe(route) + " (not reached: the decision came first)";
     }
 
-    private static String describe(dev.privateupstream.policy.Route route) {
-        return route.name() + " -> " + route.upstream().url() + " (resource " + route.upstream().resourceId() + ")";
+    private static String describe(Route route) {
+        return route.name() + " -> " + route.upstream().url() + " (" + route.protocol().configName() + ", resource "
+                + route.upstream().resourceId() + ")";
     }
 }

@@ -1,5 +1,12 @@
 package dev.privateupstream.cli;
 
+import dev.privateupstream.signalr.SignalRHeaders;
+import dev.privateupstream.simulator.HeaderField;
+import dev.privateupstream.simulator.HubProtocol;
+import dev.privateupstream.simulator.UpstreamCall;
+import dev.privateupstream.simulator.UpstreamCallResult;
+import dev.privateupstream.simulator.UpstreamCallSender;
+import dev.privateupstream.simulator.WebPubSubCall;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -17,26 +24,21 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-
-import dev.privateupstream.signalr.SignalRHeaders;
-import dev.privateupstream.simulator.HeaderField;
-import dev.privateupstream.simulator.HubProtocol;
-import dev.privateupstream.simulator.UpstreamCall;
-import dev.privateupstream.simulator.UpstreamCallResult;
-import dev.privateupstream.simulator.UpstreamCallSender;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code send}: sends one SignalR upstream call, built as the service builds it, from a chosen local source
+ * {@code send}: sends one SignalR upstream call or Web PubSub event-handler call ({@code --service}), built as
+ * the service builds it, from a chosen local source
  * address, and prints the response (status, headers, body). Exits 0 on a 2xx answer, 1 on any other status,
  * 2 on a usage error or when the call cannot be made.
  */
 @Command(name = "send",
          description = {
-             "Sends one SignalR upstream call as the SignalR Service would, from a chosen source address,",
+             "Sends one SignalR upstream call (or, with --service webpubsub, one Web PubSub CloudEvents call)",
+             "as the service would, from a chosen source address,",
              "and prints the response. Exit 0 on a 2xx answer, 1 on another status, 2 on bad input or a failed call." },
          sortOptions = false)
 public final class SendCommand implements Callable<Integer> {
@@ -49,8 +51,13 @@ public final class SendCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--url", required = true, paramLabel = "URL",
-            description = "http://host:port/path?query to send to (without a path: " + UpstreamCall.FUNCTIONS_PATH + ").")
+            description = "http://host:port/path?query to send to (without a path: " + UpstreamCall.FUNCTIONS_PATH
+                    + ", or " + WebPubSubCall.FUNCTIONS_PATH + " for webpubsub).")
     private String url;
+
+    @Option(names = "--service", paramLabel = "signalr|webpubsub", defaultValue = "signalr",
+            description = "Which service's call to send (default: ${DEFAULT-VALUE}).")
+    private String service;
 
     @Option(names = "--source", paramLabel = "IP", defaultValue = "127.0.0.1",
             description = "Local address to send from, e.g. 127.0.0.10 (default: ${DEFAULT-VALUE}).")
@@ -61,8 +68,23 @@ public final class SendCommand implements Callable<Integer> {
     private String hub;
 
     @Option(names = "--event", paramLabel = "EVENT", defaultValue = SignalRHeaders.EVENT_CONNECTED,
-            description = "connected, disconnected, or the hub method a message invokes (default: ${DEFAULT-VALUE}).")
+            description = {"connected, disconnected, or the hub method a message invokes (default: ${DEFAULT-VALUE});",
+                    "webpubsub: connect, connected, disconnected, or a user event's name."})
     private String event;
+
+    @Option(names = "--data", paramLabel = "TEXT", description = "webpubsub: the text a user event carries.")
+    private String data;
+
+    @Option(names = "--handshake", description = "webpubsub: send the abuse-protection OPTIONS instead of an event.")
+    private boolean handshake;
+
+    @Option(names = "--origin", paramLabel = "HOST", defaultValue = WebPubSubCall.DEFAULT_ORIGIN,
+            description = "webpubsub: WebHook-Request-Origin (default: ${DEFAULT-VALUE}).")
+    private String origin;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "An Entra ID access token to send as Authorization: Bearer TOKEN (SPEC §13).")
+    private String token;
 
     @Option(names = "--protocol", paramLabel = "json|msgpack", defaultValue = "json",
             description = "Hub protocol of a message invocation (default: ${DEFAULT-VALUE}); connection events are always JSON.")
@@ -84,7 +106,8 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--error", paramLabel = "TEXT", description = "The error of a disconnected event.")
     private String error;
 
-    @Option(names = "--key", paramLabel = "KEY", description = "Access key to sign X-ASRS-Signature with (repeatable, in order).")
+    @Option(names = "--key", paramLabel = "KEY",
+            description = "Access key to sign X-ASRS-Signature (webpubsub: ce-signature) with (repeatable, in order).")
     private List<String> keys = new ArrayList<>();
 
     @Option(names = "--header", paramLabel = "'NAME: VALUE'",
@@ -146,6 +169,42 @@ public final class SendCommand implements Callable<Integer> {
         if (event.isEmpty()) {
             throw new IllegalArgumentException("--event: '' (expected: connected, disconnected or a hub method name)");
         }
+        final UpstreamCall.Builder call = switch (service.toLowerCase(Locale.ROOT)) {
+            case "signalr" -> signalrCall(target);
+            case "webpubsub" -> webPubSubCall(target);
+            default -> throw new IllegalArgumentException("--service: " + service
+                    + " (expected: signalr or webpubsub)");
+        };
+        if (token != null) {
+            call.header("Authorization", "Bearer " + token);
+        }
+        for (String header : headers) {
+            final int colon = header.indexOf(':');
+            if (colon <= 0 || header.substring(0, colon).isBlank()) {
+                throw new IllegalArgumentException("--header: '" + header + "' (expected: 'Name: value')");
+            }
+            call.header(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
+        }
+        return new Request(sourceAddress, target, call.build());
+    }
+
+    /** A Web PubSub event, or the handshake; the SignalR-only options are refused. */
+    private UpstreamCall.Builder webPubSubCall(URI target) {
+        if (error != null || invocationId != null || !arguments.isEmpty() || !"json".equals(protocol)) {
+            throw new IllegalArgumentException("--error, --invocation-id, --arg and --protocol: only with "
+                    + "--service signalr");
+        }
+        final String path = explicitPath(target);
+        final UpstreamCall.Builder call = handshake ? WebPubSubCall.handshake(origin)
+                : WebPubSubCall.event(origin, hub, connectionId != null ? connectionId : randomConnectionId(), userId,
+                        event, data, keys);
+        return call.path(path != null ? path : WebPubSubCall.FUNCTIONS_PATH).host(host);
+    }
+
+    private UpstreamCall.Builder signalrCall(URI target) {
+        if (data != null || handshake) {
+            throw new IllegalArgumentException("--data and --handshake: only with --service webpubsub");
+        }
         final boolean connectionEvent = event.equals(SignalRHeaders.EVENT_CONNECTED) || event.equals(SignalRHeaders.EVENT_DISCONNECTED);
         if (error != null && !event.equals(SignalRHeaders.EVENT_DISCONNECTED)) {
             throw new IllegalArgumentException("--error: only with --event disconnected (got: --event " + event + ")");
@@ -153,8 +212,9 @@ public final class SendCommand implements Callable<Integer> {
         if (connectionEvent && (invocationId != null || !arguments.isEmpty())) {
             throw new IllegalArgumentException("--invocation-id and --arg: only for a message invocation (got: --event " + event + ")");
         }
+        final String path = explicitPath(target);
         final UpstreamCall.Builder call = UpstreamCall.builder()
-            .path(path(target))
+            .path(path != null ? path : UpstreamCall.FUNCTIONS_PATH)
             .host(host)
             .hub(hub)
             .connectionId(connectionId != null ? connectionId : randomConnectionId())
@@ -167,14 +227,7 @@ public final class SendCommand implements Callable<Integer> {
         } else {
             call.invocation(parseProtocol(protocol), event, invocationId, arguments.toArray());
         }
-        for (String header : headers) {
-            final int colon = header.indexOf(':');
-            if (colon <= 0 || header.substring(0, colon).isBlank()) {
-                throw new IllegalArgumentException("--header: '" + header + "' (expected: 'Name: value')");
-            }
-            call.header(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
-        }
-        return new Request(sourceAddress, target, call.build());
+        return call;
     }
 
     private static URI parseUrl(String text) {
@@ -190,10 +243,11 @@ public final class SendCommand implements Callable<Integer> {
         return uri;
     }
 
-    private static String path(URI target) {
+    /** The URL's path and query, or {@code null} when it has neither (the service's default applies). */
+    private static String explicitPath(URI target) {
         final String rawPath = target.getRawPath();
         if ((rawPath == null || rawPath.isEmpty()) && target.getRawQuery() == null) {
-            return UpstreamCall.FUNCTIONS_PATH;
+            return null;
         }
         final String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
         return target.getRawQuery() == null ? path : path + '?' + target.getRawQuery();

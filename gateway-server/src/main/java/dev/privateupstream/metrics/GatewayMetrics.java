@@ -45,6 +45,11 @@ public final class GatewayMetrics {
     public static final String STORE_UP = "gateway_store_up";
     public static final String STORE_REVISION = "gateway_store_revision";
     public static final String STORE_RESYNCS = "gateway_store_resyncs";
+    public static final String IDENTITY_KEY_REFRESHES = "gateway_identity_key_refreshes";
+    /** {@code result} of a key set fetch that loaded a set. */
+    public static final String KEY_REFRESH_SUCCESS = "success";
+    /** {@code result} of a key set fetch that did not (no answer, an error status, not a key set). */
+    public static final String KEY_REFRESH_FAILURE = "failure";
 
     private final PrometheusMeterRegistry registry;
     /** Per upstream name, the request counters indexed by outcome and status: no key to build per request. */
@@ -60,6 +65,8 @@ public final class GatewayMetrics {
     private final AtomicInteger storeUp = new AtomicInteger(1);
     private final AtomicLong storeRevision = new AtomicLong();
     private final Counter storeResyncs;
+    private final Counter keyRefreshSuccesses;
+    private final Counter keyRefreshFailures;
 
     public GatewayMetrics() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -93,6 +100,8 @@ public final class GatewayMetrics {
         storeResyncs = Counter.builder(STORE_RESYNCS)
                 .description("Whole re-reads of the endpoint store after a compaction or a lost watch")
                 .register(registry);
+        keyRefreshSuccesses = keyRefreshes(KEY_REFRESH_SUCCESS);
+        keyRefreshFailures = keyRefreshes(KEY_REFRESH_FAILURE);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -187,6 +196,22 @@ public final class GatewayMetrics {
     /** {@code gateway_store_resyncs_total}: one whole re-read. */
     public void storeResync() {
         storeResyncs.increment();
+    }
+
+    /** {@code gateway_identity_key_refreshes_total{result}}: one fetch of a JWKS (SPEC §13). */
+    public void identityKeyRefresh(String result) {
+        (KEY_REFRESH_SUCCESS.equals(result) ? keyRefreshSuccesses : keyRefreshFailures).increment();
+    }
+
+    /** How many key set fetches ended with {@code result} since start. */
+    public long identityKeyRefreshes(String result) {
+        return (long) (KEY_REFRESH_SUCCESS.equals(result) ? keyRefreshSuccesses : keyRefreshFailures).count();
+    }
+
+    private Counter keyRefreshes(String result) {
+        return Counter.builder(IDENTITY_KEY_REFRESHES)
+                .description("Fetches of the signing keys that verify the services' Entra ID tokens")
+                .tag("result", result).register(registry);
     }
 
     /** How many configuration changes were applied ({@code true}) or rejected since start. */

@@ -11,10 +11,12 @@ import dev.privateupstream.policy.Decision;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
 import dev.privateupstream.reload.PolicyRef;
+import dev.privateupstream.webpubsub.WebPubSubEventCheck;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Objects;
@@ -42,6 +44,10 @@ final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
     private String lastHub;
     private String lastCategory;
     private String lastEvent;
+    private String lastWebPubSubHub;
+    private String lastWebPubSubCategory;
+    private String lastWebPubSubEvent;
+    private boolean lastHandshake;
     private Decision last;
 
     AccessDecisionHandler(PolicyRef policy, GatewayMetrics metrics) {
@@ -72,9 +78,15 @@ final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         final HttpHeaders headers = request.headers();
+        // Web PubSub's routing headers are read only where an upstream can take such calls.
+        final boolean webPubSub = snapshot.routesWebPubSub();
         final Decision decision = decide(snapshot, exchange.caller, connection.linkId(),
                 headers.get(HttpHeaderNames.HOST), headers.get(SignalRHeaderNames.HUB),
-                headers.get(SignalRHeaderNames.CATEGORY), headers.get(SignalRHeaderNames.EVENT));
+                headers.get(SignalRHeaderNames.CATEGORY), headers.get(SignalRHeaderNames.EVENT),
+                webPubSub ? headers.get(WebPubSubHeaderNames.HUB) : null,
+                webPubSub ? WebPubSubEventCheck.category(headers.get(WebPubSubHeaderNames.TYPE)) : null,
+                webPubSub ? headers.get(WebPubSubHeaderNames.EVENT_NAME) : null,
+                webPubSub && isHandshake(request));
         exchange.decision(decision);
         if (decision instanceof Decision.Deny) {
             final DenyReason reason = ((Decision.Deny) decision).reason();
@@ -87,13 +99,18 @@ final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
 
     /** The connection's last decision when it was taken on the same snapshot and facts; else a new one. */
     private Decision decide(PolicySnapshot snapshot, IpAddress caller, LinkId linkId, String host, String hub,
-            String category, String event) {
+            String category, String event, String webPubSubHub, String webPubSubCategory, String webPubSubEvent,
+            boolean handshake) {
         if (snapshot == lastSnapshot && caller.equals(lastCaller) && Objects.equals(linkId, lastLinkId)
                 && Objects.equals(host, lastHost) && Objects.equals(hub, lastHub)
-                && Objects.equals(category, lastCategory) && Objects.equals(event, lastEvent)) {
+                && Objects.equals(category, lastCategory) && Objects.equals(event, lastEvent)
+                && Objects.equals(webPubSubHub, lastWebPubSubHub)
+                && webPubSubCategory == lastWebPubSubCategory // one of two constants, or null
+                && Objects.equals(webPubSubEvent, lastWebPubSubEvent) && handshake == lastHandshake) {
             return last;
         }
-        final Decision decision = snapshot.decide(new CallFacts(caller, linkId, host, hub, category, event));
+        final Decision decision = snapshot.decide(new CallFacts(caller, linkId, host, hub, category, event,
+                webPubSubHub, webPubSubCategory, webPubSubEvent, handshake));
         lastSnapshot = snapshot;
         lastCaller = caller;
         lastLinkId = linkId;
@@ -101,11 +118,21 @@ final class AccessDecisionHandler extends ChannelInboundHandlerAdapter {
         lastHub = hub;
         lastCategory = category;
         lastEvent = event;
+        lastWebPubSubHub = webPubSubHub;
+        lastWebPubSubCategory = webPubSubCategory;
+        lastWebPubSubEvent = webPubSubEvent;
+        lastHandshake = handshake;
         last = decision;
         return decision;
     }
 
-    /** Answers a refusal of SPEC §5 or §6a and counts it. */
+    /** Web PubSub's abuse-protection handshake: {@code OPTIONS} naming the service's origin (SPEC §13). */
+    static boolean isHandshake(HttpRequest request) {
+        return request.method() == HttpMethod.OPTIONS
+                && request.headers().contains(WebPubSubHeaderNames.REQUEST_ORIGIN);
+    }
+
+    /** Answers a refusal of SPEC §5, §6a or §13 and counts it. */
     static void deny(ChannelHandlerContext ctx, ProxyExchange exchange, DenyReason reason, GatewayMetrics metrics) {
         metrics.denied(reason);
         exchange.denied(reason);

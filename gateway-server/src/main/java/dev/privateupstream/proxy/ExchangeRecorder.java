@@ -5,9 +5,11 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.privateupstream.caller.ConnectionFacts;
+import dev.privateupstream.config.UpstreamProtocol;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.policy.Decision;
 import dev.privateupstream.signalr.SignalRHeaders;
+import dev.privateupstream.webpubsub.WebPubSubEventCheck;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -71,16 +73,36 @@ public final class ExchangeRecorder {
             if (facts != null && facts.linkId() != null) {
                 json.writeNumberField("linkId", facts.linkId().value());
             }
-            optional(json, "hub", headers.get(SignalRHeaders.HUB));
-            optional(json, "category", headers.get(SignalRHeaders.CATEGORY));
-            optional(json, "event", headers.get(SignalRHeaders.EVENT));
-            optional(json, "connectionId", headers.get(SignalRHeaders.CONNECTION_ID));
-            optional(json, "userId", headers.get(SignalRHeaders.USER_ID));
+            if (isWebPubSub(exchange, headers)) {
+                optional(json, "hub", headers.get(WebPubSubHeaderNames.HUB));
+                optional(json, "category", WebPubSubEventCheck.category(headers.get(WebPubSubHeaderNames.TYPE)));
+                optional(json, "event", headers.get(WebPubSubHeaderNames.EVENT_NAME));
+                optional(json, "connectionId", headers.get(WebPubSubHeaderNames.CONNECTION_ID));
+                optional(json, "userId", headers.get(WebPubSubHeaderNames.USER_ID));
+            } else {
+                optional(json, "hub", headers.get(SignalRHeaders.HUB));
+                optional(json, "category", headers.get(SignalRHeaders.CATEGORY));
+                optional(json, "event", headers.get(SignalRHeaders.EVENT));
+                optional(json, "connectionId", headers.get(SignalRHeaders.CONNECTION_ID));
+                optional(json, "userId", headers.get(SignalRHeaders.USER_ID));
+            }
             json.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException("writing to a StringWriter cannot fail", e);
         }
         return out.toString();
+    }
+
+    /**
+     * Whether the call's facts are Web PubSub's {@code ce-*} headers: it routed to a Web PubSub upstream, or
+     * reached none and carries {@code ce-hub} without {@code X-ASRS-Hub}.
+     */
+    private static boolean isWebPubSub(ProxyExchange exchange, HttpHeaders headers) {
+        final UpstreamProtocol protocol = exchange.protocol();
+        if (protocol != null) {
+            return protocol == UpstreamProtocol.WEBPUBSUB;
+        }
+        return headers.contains(WebPubSubHeaderNames.HUB) && !headers.contains(SignalRHeaderNames.HUB);
     }
 
     private static void optional(JsonGenerator json, String field, String value) throws IOException {

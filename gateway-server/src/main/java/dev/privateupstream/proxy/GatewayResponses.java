@@ -1,6 +1,7 @@
 package dev.privateupstream.proxy;
 
 import dev.privateupstream.policy.DenyReason;
+import dev.privateupstream.webpubsub.WebPubSubHeaders;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -23,6 +24,8 @@ import java.util.Map;
  */
 public final class GatewayResponses {
     public static final AsciiString DENY_REASON_HEADER = AsciiString.cached("X-Gateway-Deny-Reason");
+    public static final AsciiString ALLOWED_ORIGIN_HEADER = AsciiString.cached(WebPubSubHeaders.ALLOWED_ORIGIN);
+    private static final AsciiString BEARER = AsciiString.cached("Bearer");
 
     // Every answer's status and JSON body, built once: answering costs a copy into a pooled buffer.
     private static final Map<DenyReason, Answer> DENIALS = new EnumMap<>(DenyReason.class);
@@ -61,6 +64,17 @@ public final class GatewayResponses {
         }
         final FullHttpResponse response = build(alloc, answer, false);
         response.headers().set(DENY_REASON_HEADER, answer.reason);
+        if (reason == DenyReason.MISSING_TOKEN || reason == DenyReason.INVALID_TOKEN) {
+            // RFC 6750 §3: a 401 for a bearer token names the scheme; nothing about why (SPEC §13).
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, BEARER);
+        }
+        return response;
+    }
+
+    /** {@code 200} to Web PubSub's abuse-protection handshake, allowing {@code origin} (SPEC §13). */
+    public static FullHttpResponse allowedOrigin(String origin) {
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        response.headers().set(ALLOWED_ORIGIN_HEADER, origin).set(HttpHeaderNames.CONTENT_LENGTH, 0);
         return response;
     }
 

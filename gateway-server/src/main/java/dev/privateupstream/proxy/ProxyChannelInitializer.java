@@ -6,6 +6,7 @@ import dev.privateupstream.caller.CallerPolicy;
 import dev.privateupstream.caller.CallerPolicyRef;
 import dev.privateupstream.caller.ConnectionFacts;
 import dev.privateupstream.config.LimitsConfig;
+import dev.privateupstream.identity.CallerIdentities;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.reload.PolicyRef;
 import dev.privateupstream.tls.ServerTls;
@@ -22,8 +23,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The client connection pipeline, in the order of SPEC §5's checks: who calls (PROXY header,
- * {@code rejectAtConnect}), TLS, framing and limits, the forwarded header, the access decision, the SignalR
- * checks, the header rewrite, the relay. Only adds handlers; each holds its own concern and its few
+ * {@code rejectAtConnect}), TLS, framing and limits, the forwarded header, the access decision, Web PubSub's
+ * abuse-protection handshake, the token (SPEC §13), the SignalR or Web PubSub signature and shape, the header
+ * rewrite, the relay. Only adds handlers; each holds its own concern and its few
  * dependencies. The caller-resolution handlers sit behind the connection counter, which must see every
  * connection become active before any of them may close it.
  */
@@ -39,11 +41,20 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
     private final BooleanSupplier draining;
     private final ExchangeRecorder recorder;
     private final SignalRCheckHandler signalr;
+    private final WebPubSubCheckHandler webpubsub;
+    private final AbuseProtectionHandler abuseProtection;
+    private final CallerIdentities identities;
     private final HeaderRewriteHandler rewrite = new HeaderRewriteHandler();
     private final ConnectionCountHandler connectionCount;
 
+    /** A pipeline whose token checks fetch their keys through a {@link CallerIdentities} of its own. */
     public ProxyChannelInitializer(PolicyRef policy, GatewayMetrics metrics, UpstreamPools pools, ServerTls tls,
             ChannelGroup channels, BooleanSupplier draining) {
+        this(policy, metrics, pools, tls, channels, draining, new CallerIdentities(metrics::identityKeyRefresh));
+    }
+
+    public ProxyChannelInitializer(PolicyRef policy, GatewayMetrics metrics, UpstreamPools pools, ServerTls tls,
+            ChannelGroup channels, BooleanSupplier draining, CallerIdentities identities) {
         this.policy = requireNonNull(policy, "policy");
         this.metrics = requireNonNull(metrics, "metrics");
         this.pools = requireNonNull(pools, "pools");
@@ -53,6 +64,9 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
         this.draining = requireNonNull(draining, "draining");
         recorder = new ExchangeRecorder(metrics);
         signalr = new SignalRCheckHandler(metrics);
+        webpubsub = new WebPubSubCheckHandler(metrics);
+        abuseProtection = new AbuseProtectionHandler(metrics);
+        this.identities = requireNonNull(identities, "identities");
         connectionCount = new ConnectionCountHandler(metrics);
     }
 
@@ -82,7 +96,10 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
         p.addLast("limits", new LimitsHandler(limits.maxBodyBytes()));
         addIfPresent(p, "forwarded-for", caller.forwardedForResolver());
         p.addLast("decision", new AccessDecisionHandler(policy, metrics));
+        p.addLast("abuse-protection", abuseProtection);
+        p.addLast("identity", new IdentityCheckHandler(identities, metrics, limits.upstreamConnectTimeout().toNanos()));
         p.addLast("signalr", signalr);
+        p.addLast("webpubsub", webpubsub);
         p.addLast("rewrite", rewrite);
         p.addLast("relay", new UpstreamRelayHandler(pools, metrics, limits.upstreamResponseTimeout().toNanos()));
     }

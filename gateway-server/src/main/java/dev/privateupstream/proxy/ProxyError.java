@@ -13,7 +13,12 @@ public enum ProxyError {
     UPSTREAM_TIMEOUT(504, "upstream-timeout"),
     DRAINING(503, "draining"),
     /** No endpoint set loaded yet: the shared store has not answered since start (SPEC §10). */
-    STORE_UNAVAILABLE(503, "store-unavailable");
+    STORE_UNAVAILABLE(503, "store-unavailable"),
+    /**
+     * Not an error: Web PubSub's abuse-protection handshake, answered by the gateway (SPEC §13). Listed here
+     * because it is an answer the gateway makes itself; its response is built apart, not as an error body.
+     */
+    ABUSE_PROTECTION(200, "abuse-protection");
 
     private final int httpStatus;
     private final String wireText;

@@ -1,5 +1,6 @@
 package dev.privateupstream.proxy;
 
+import dev.privateupstream.config.UpstreamProtocol;
 import dev.privateupstream.metrics.Outcome;
 import dev.privateupstream.net.IpAddress;
 import dev.privateupstream.policy.Decision;
@@ -69,6 +70,11 @@ public final class ProxyExchange {
 
     public Decision decision() {
         return decision;
+    }
+
+    /** The protocol of the upstream the call routes to; {@code null} before an allowed decision. */
+    public UpstreamProtocol protocol() {
+        return decision == null || decision.route() == null ? null : decision.route().protocol();
     }
 
     /** Records the access decision (and the upstream it routes to, when allowed). */

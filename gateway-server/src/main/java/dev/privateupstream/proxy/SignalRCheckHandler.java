@@ -2,13 +2,11 @@ package dev.privateupstream.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.privateupstream.config.UpstreamProtocol;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
 import dev.privateupstream.signalr.SignalRRequestCheck;
-import dev.privateupstream.signalr.SignalRRequestProblem;
-import dev.privateupstream.signalr.SignatureCheck;
-import dev.privateupstream.signalr.SignatureVerifier;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,7 +20,8 @@ import io.netty.util.ReferenceCountUtil;
  * endpoint learns nothing beyond {@code 403}: the {@code X-ASRS-Signature} under the configured access
  * keys ({@code 401 missing-signature} / {@code invalid-signature}), then the shape of the call
  * ({@code 405}, {@code 400}, {@code 415} {@code not-signalr-upstream}). Bodies are never parsed here;
- * they stream to the backend untouched. Increments {@code gateway_denied_total{reason}}.
+ * they stream to the backend untouched. Calls routed to a Web PubSub upstream pass: {@link WebPubSubCheckHandler}
+ * checks them. Increments {@code gateway_denied_total{reason}}.
  */
 @Sharable
 final class SignalRCheckHandler extends ChannelInboundHandlerAdapter {
@@ -36,7 +35,8 @@ final class SignalRCheckHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             final ProxyExchange exchange = ProxyExchange.current(ctx.channel());
-            final DenyReason reason = check((HttpRequest) msg, exchange.snapshot);
+            final DenyReason reason = exchange.protocol() == UpstreamProtocol.SIGNALR
+                    ? check((HttpRequest) msg, exchange.snapshot) : null;
             if (reason != null) {
                 AccessDecisionHandler.deny(ctx, exchange, reason, metrics);
                 ReferenceCountUtil.release(msg); // refused: never forwarded
@@ -49,32 +49,18 @@ final class SignalRCheckHandler extends ChannelInboundHandlerAdapter {
     static DenyReason check(HttpRequest request, PolicySnapshot snapshot) {
         final HttpHeaders headers = request.headers();
         if (snapshot.requireSignature()) {
-            final SignatureVerifier verifier = snapshot.signatureVerifier();
             // Netty hands header bytes over one char per byte: the UTF-8 the service signed, as sent.
-            final SignatureCheck check = verifier.checkWireValue(headers.get(SignalRHeaderNames.CONNECTION_ID),
-                    headers.get(SignalRHeaderNames.SIGNATURE));
-            if (check == SignatureCheck.MISSING) {
-                return DenyReason.MISSING_SIGNATURE;
-            }
-            if (check == SignatureCheck.INVALID) {
-                return DenyReason.INVALID_SIGNATURE;
+            final DenyReason refused = DenyReason.ofSignature(snapshot.signatureVerifier().checkWireValue(
+                    headers.get(SignalRHeaderNames.CONNECTION_ID), headers.get(SignalRHeaderNames.SIGNATURE)));
+            if (refused != null) {
+                return refused;
             }
         }
         if (snapshot.validateRequests()) {
-            final SignalRRequestProblem problem = SignalRRequestCheck.check(request.method().name(),
+            return DenyReason.notSignalRUpstream(SignalRRequestCheck.check(request.method().name(),
                     headers.get(SignalRHeaderNames.CONNECTION_ID), headers.get(SignalRHeaderNames.HUB),
                     headers.get(SignalRHeaderNames.CATEGORY), headers.get(SignalRHeaderNames.EVENT),
-                    headers.get(HttpHeaderNames.CONTENT_TYPE));
-            switch (problem.httpStatus()) {
-                case 200:
-                    return null;
-                case 405:
-                    return DenyReason.NOT_SIGNALR_UPSTREAM_METHOD;
-                case 415:
-                    return DenyReason.NOT_SIGNALR_UPSTREAM_MEDIA_TYPE;
-                default:
-                    return DenyReason.NOT_SIGNALR_UPSTREAM;
-            }
+                    headers.get(HttpHeaderNames.CONTENT_TYPE)).httpStatus());
         }
         return null;
     }

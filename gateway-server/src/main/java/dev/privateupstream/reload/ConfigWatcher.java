@@ -90,7 +90,7 @@ final class ConfigWatcher {
                 return false;
             }
             next = new GatewayConfig(next.file(), next.listen(), next.limits(), next.admin(), next.signalr(),
-                    next.upstreams(), current.endpointsFile(), current.etcd(), current.endpoints());
+                    next.webpubsub(), next.upstreams(), current.endpointsFile(), current.etcd(), current.endpoints());
         } else if (store instanceof FileEndpointStore file) {
             file.follow(next.endpointsFile());
         }

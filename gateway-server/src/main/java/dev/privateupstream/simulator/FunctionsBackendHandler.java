@@ -1,12 +1,5 @@
 package dev.privateupstream.simulator;
 
-import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -24,6 +17,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Collects one request at a time (head, then body chunks copied out of their buffers), records it and writes
@@ -98,6 +97,9 @@ final class FunctionsBackendHandler extends ChannelInboundHandlerAdapter {
             new HttpResponseStatus(answer.status(), reasonPhrase(answer.reason())), Unpooled.wrappedBuffer(answer.body()));
         if (answer.contentType() != null) {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+        }
+        for (HeaderField header : answer.headers()) {
+            response.headers().add(header.name(), header.value());
         }
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
         head = null;

@@ -1,10 +1,11 @@
 package dev.privateupstream.simulator;
 
-import java.util.List;
-
 import dev.privateupstream.signalr.SignalRHeaders;
 import dev.privateupstream.signalr.SignatureCheck;
 import dev.privateupstream.signalr.SignatureVerifier;
+import dev.privateupstream.webpubsub.WebPubSubHeaders;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Decides what the Azure Functions SignalR trigger endpoint answers to a request (wire facts §1, "Expected
@@ -29,13 +30,21 @@ final class FunctionsTrigger {
     }
 
     /** What the trigger answers: status, reason phrase, content type ({@code null} for none) and body. */
-    record Answer(int status, String reason, String contentType, byte[] body) {
+    record Answer(int status, String reason, String contentType, byte[] body, List<HeaderField> headers) {
+        Answer(int status, String reason, String contentType, byte[] body) {
+            this(status, reason, contentType, body, List.of());
+        }
+
         static Answer empty(int status, String reason) {
             return new Answer(status, reason, null, new byte[0]);
         }
     }
 
     Answer answer(String method, List<HeaderField> headers, byte[] body) {
+        if (HeaderField.first(headers, WebPubSubHeaders.TYPE) != null
+                || "OPTIONS".equals(method) && HeaderField.first(headers, WebPubSubHeaders.REQUEST_ORIGIN) != null) {
+            return webPubSub(method, headers, body);
+        }
         if (!"POST".equals(method)) {
             return Answer.empty(405, "Method Not Allowed");
         }
@@ -79,6 +88,49 @@ final class FunctionsTrigger {
         }
         final String result = invocation.target() + ':' + invocation.argumentCount();
         return new Answer(200, "OK", protocol.mediaType(), HubMessageCodec.completion(protocol, invocation.invocationId(), result));
+    }
+
+    /**
+     * What the Functions Web PubSub trigger answers (reference facts §2.3, §2.5): the handshake with
+     * {@code WebHook-Allowed-Origin: *}; with access keys, a {@code ce-signature} that does not verify
+     * {@code 401}; {@code connect} {@code 200} with the user in JSON; other system events {@code 204}; a user
+     * event {@code 200} echoing its data as text.
+     */
+    private Answer webPubSub(String method, List<HeaderField> headers, byte[] body) {
+        if ("OPTIONS".equals(method)) {
+            return new Answer(200, "OK", null, new byte[0],
+                    List.of(new HeaderField(WebPubSubHeaders.ALLOWED_ORIGIN, "*")));
+        }
+        if (!"POST".equals(method)) {
+            return Answer.empty(405, "Method Not Allowed");
+        }
+        final String connectionId = HeaderField.first(headers, WebPubSubHeaders.CONNECTION_ID);
+        if (verifier != null && verifier.checkWireValue(connectionId,
+                HeaderField.first(headers, WebPubSubHeaders.SIGNATURE)) != SignatureCheck.VALID) {
+            return Answer.empty(401, "Unauthorized");
+        }
+        final String type = HeaderField.first(headers, WebPubSubHeaders.TYPE);
+        if (type.equals(WebPubSubHeaders.SYSTEM_TYPE_PREFIX + "connect")) {
+            final String userId = HeaderField.first(headers, WebPubSubHeaders.USER_ID);
+            final String json = "{\"userId\":\"" + (isEmpty(userId) ? "demo-user" : jsonText(userId)) + "\"}";
+            return new Answer(200, "OK", "application/json; charset=utf-8", json.getBytes(StandardCharsets.UTF_8));
+        }
+        if (type.startsWith(WebPubSubHeaders.SYSTEM_TYPE_PREFIX)) {
+            return Answer.empty(204, "No Content");
+        }
+        final byte[] echo = ("echo:" + new String(body, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        return new Answer(200, "OK", "text/plain; charset=utf-8", echo);
+    }
+
+    /** Letters, digits and {@code -_.@} as they are; anything else dropped: the demo's user ids are plain. */
+    private static String jsonText(String value) {
+        final StringBuilder text = new StringBuilder(value.length());
+        for (char c : value.toCharArray()) {
+            if (Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.' || c == '@') {
+                text.append(c);
+            }
+        }
+        return text.toString();
     }
 
     private static boolean isEmpty(String value) {

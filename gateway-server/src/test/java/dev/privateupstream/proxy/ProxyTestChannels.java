@@ -7,6 +7,8 @@ import dev.privateupstream.config.LimitsConfig;
 import dev.privateupstream.config.ListenConfig;
 import dev.privateupstream.config.SignalRConfig;
 import dev.privateupstream.config.UpstreamConfig;
+import dev.privateupstream.config.UpstreamProtocol;
+import dev.privateupstream.config.WebPubSubConfig;
 import dev.privateupstream.endpoint.EndpointStatus;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.net.IpPrefix;
@@ -58,6 +60,20 @@ final class ProxyTestChannels {
                 Path.of("/tmp/endpoints.yaml"), null,
                 List.of(endpoint("approved", EndpointStatus.APPROVED, "127.0.0.10"),
                         endpoint("pending", EndpointStatus.PENDING, "127.0.0.20")));
+    }
+
+    /**
+     * As {@link #config}, with a Web PubSub upstream first that takes CloudEvents calls of any hub and the
+     * handshake ({@code categoryPattern: system,user}), and the given {@code webpubsub} settings.
+     */
+    static GatewayConfig webPubSubConfig(SignalRConfig signalr, WebPubSubConfig webpubsub) {
+        final GatewayConfig base = config(signalr);
+        final List<UpstreamConfig> upstreams = new java.util.ArrayList<>();
+        upstreams.add(new UpstreamConfig("wps", RESOURCE, URI.create("http://127.0.0.1:1"), List.of(), null,
+                "system,user", null, 4, null, UpstreamProtocol.WEBPUBSUB));
+        upstreams.addAll(base.upstreams());
+        return new GatewayConfig(base.file(), base.listen(), base.limits(), base.admin(), signalr, webpubsub,
+                upstreams, base.endpointsFile(), null, base.endpoints());
     }
 
     private static SharedPrivateEndpoint endpoint(String name, EndpointStatus status, String ip) {
