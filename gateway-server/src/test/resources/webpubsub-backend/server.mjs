@@ -137,7 +137,7 @@ const server = app.listen(port, "127.0.0.1", (error) => {
     console.error(`cannot listen on 127.0.0.1:${port}: ${error.message}`);
     process.exit(1);
   }
-  console.log(`listening on 127.0.0.1:${port}`);
+  console.log(`listening on 127.0.0.1:${port} (node ${process.version})`);
 });
 server.on("error", (error) => {
   console.error(`server error: ${error.message}`);

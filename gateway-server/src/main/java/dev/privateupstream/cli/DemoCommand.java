@@ -88,7 +88,8 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 final URI proxy = URI.create("http://127.0.0.1:" + server.listenAddress().getPort()
                         + UpstreamCall.FUNCTIONS_PATH);
-                out.printf("demo backend   http://127.0.0.1:%d (behaves like an Azure Functions SignalR trigger)%n",
+                out.printf("demo backend   http://127.0.0.1:%d (behaves like Azure Functions SignalR and Web PubSub "
+                        + "triggers)%n",
                         backend.port());
                 out.printf("gateway proxy  http://127.0.0.1:%d%n", server.listenAddress().getPort());
                 out.printf("admin page     http://127.0.0.1:%d/ (token %s)%n", server.adminAddress().getPort(), token);

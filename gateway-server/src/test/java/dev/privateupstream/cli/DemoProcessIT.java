@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class DemoProcessIT {
 
     @Test
-    void demoPrintsTheThreeOutcomesAndStopsCleanlyOnSigterm() throws Exception {
+    void demoPrintsTheSignalRAndWebPubSubOutcomesAndStopsCleanlyOnSigterm() throws Exception {
         final Path jar = Path.of(System.getProperty("gateway.jar"));
         assertThat(jar).exists();
         final Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
@@ -38,6 +38,14 @@ class DemoProcessIT {
                     .contains("pending endpoint").contains("127.0.0.20").contains("403 endpoint-pending"));
             assertThat(lines).anySatisfy(l -> assertThat(l)
                     .contains("public network").contains("127.0.0.1 ").contains("403 public-network"));
+            // The Web PubSub calls, from the approved endpoint (SPEC §13): the handshake never reaches the
+            // backend, the signed connect does, the forged user event is refused.
+            assertThat(lines).as(String.join("\n", lines)).containsSubsequence(
+                    "sample Web PubSub event-handler calls (CloudEvents, from the approved endpoint):",
+                    "  abuse protection -> 200 answered by the gateway (WebHook-Allowed-Origin: "
+                            + "contoso.webpubsub.azure.com)",
+                    "  connect event    -> 200 forwarded; the backend answered {\"userId\":\"alice\"}",
+                    "  forged signature -> 401 invalid-signature (not forwarded)");
             process.destroy(); // SIGTERM
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(process.exitValue()).isZero();

