@@ -77,7 +77,13 @@ class MetricsEndpointIT {
                 .containsExactlyInAnyOrder("public-network", "unknown-private-endpoint", "link-id-mismatch",
                         "no-route", "endpoint-pending", "endpoint-rejected", "endpoint-disconnected",
                         "endpoint-timeout", "wrong-upstream", "missing-signature", "invalid-signature",
-                        "not-signalr-upstream", "untrusted-proxy", "bad-proxy-header", "rejected-at-connect");
+                        "not-signalr-upstream", "untrusted-proxy", "bad-proxy-header", "rejected-at-connect",
+                        // SPEC §13
+                        "missing-token", "invalid-token", "caller-not-allowed", "identity-unavailable",
+                        "origin-not-allowed", "not-webpubsub-event");
+        assertThat(text.type("gateway_identity_key_refreshes_total")).isEqualTo("counter");
+        assertThat(text.samples("gateway_identity_key_refreshes_total")).extracting(s -> s.labels().get("result"))
+                .containsExactlyInAnyOrder("success", "failure");
 
         assertThat(text.type("gateway_upstream_request_duration_seconds")).isEqualTo("histogram");
         final Map<String, String> funcA = Map.of("upstream", "func-a");
