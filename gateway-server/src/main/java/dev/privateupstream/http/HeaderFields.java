@@ -2,6 +2,9 @@ package dev.privateupstream.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Reads the header lines of a message head held in a {@code byte[]} into {@link HttpHeaders} whose names and
@@ -47,10 +50,7 @@ public final class HeaderFields {
                 return UNUSUAL; // an empty or malformed name, or a folded line
             }
             int valueFrom = colon + 1;
-            int eol = valueFrom;
-            while (head[eol] != '\r') {
-                eol++;
-            }
+            final int eol = indexOfCr(head, valueFrom, to);
             int valueTo = eol;
             while (valueFrom < valueTo && HttpChars.isBlank(head[valueFrom])) {
                 valueFrom++;
@@ -77,6 +77,32 @@ public final class HeaderFields {
             line = eol + 2;
         }
         return length;
+    }
+
+    /** Eight bytes of the head as one long, lowest address in the lowest byte. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long CRS = 0x0d0d0d0d0d0d0d0dL;
+    private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
+
+    /**
+     * The first CR in {@code head[from, to)}, eight bytes a step (a JFR profile of a call with a 1.5 KB token
+     * put 0.75 to 2.19 µs of it in the byte-by-byte search this replaces). XOR with CRs makes a CR byte zero,
+     * and the exact zero-byte test ({@code ~(((x & 0x7f..) + 0x7f..) | x | 0x7f..)}, no false positives)
+     * marks it; the caller's CRLF guarantees one before {@code to} is passed.
+     */
+    private static int indexOfCr(byte[] head, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            final long x = (long) LONGS.get(head, i) ^ CRS;
+            final long zero = ~(((x & LOW7) + LOW7) | x | LOW7);
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+        }
+        while (head[i] != '\r') {
+            i++;
+        }
+        return i;
     }
 
     /** Whether {@code head[from, from + text.length)} equals {@code text}, byte for byte. */
