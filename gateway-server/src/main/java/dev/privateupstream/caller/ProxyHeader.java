@@ -20,7 +20,8 @@ import io.netty.handler.codec.haproxy.HAProxyTLV;
  *       protocol says to use the real connection endpoints, so the caller stays the TCP peer.</li>
  *   <li>TLV {@code 0xEE} with subtype {@code 0x01}: the Azure private endpoint link id, a little-endian
  *       unsigned 32-bit value; the TLV must then be exactly 5 bytes. Other Azure subtypes and other TLVs
- *       are ignored, as the protocol asks of TLVs a receiver does not know.</li>
+ *       are ignored, as the protocol asks of TLVs a receiver does not know. (A {@code PP2_TYPE_CRC32C} TLV
+ *       was checked on the raw bytes before decoding, see {@link ProxyV2Checksum}.)</li>
  * </ul>
  *
  * @param source the caller the header names, or {@code null} when the proxy speaks for itself

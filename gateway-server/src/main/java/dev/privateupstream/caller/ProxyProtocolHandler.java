@@ -14,6 +14,8 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The front of a connection under {@code listen.proxyProtocol: optional | required} (SPEC §4): peeks at
@@ -28,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  *       {@code required}, closed, {@code bad-proxy-header}.</li>
  *   <li>A v2 header declaring more than {@value #MAX_V2_HEADER_BYTES} bytes: closed at once,
  *       {@code bad-proxy-header}, rather than buffered.</li>
+ *   <li>A v2 header is read whole before the hand-over, so that its {@code PP2_TYPE_CRC32C} TLV, when it
+ *       carries one, can be checked over the bytes as received ({@link ProxyV2Checksum}): a checksum that
+ *       does not match closes the connection, {@code bad-proxy-header}.</li>
  * </ul>
  *
  * <p>A header must be complete within {@code limits.headerTimeout} (counted from the connection under
@@ -40,6 +45,8 @@ import java.util.concurrent.TimeUnit;
  * {@code gateway_denied_total{reason="bad-proxy-header"}}.
  */
 final class ProxyProtocolHandler extends ByteToMessageDecoder {
+    private static final Logger logger = LoggerFactory.getLogger(ProxyProtocolHandler.class);
+
     /**
      * The largest v2 header accepted: its 16 fixed bytes, the addresses and the TLVs. Far above what
      * HAProxy, AWS or Azure send (Azure's link id adds 8 bytes), and small enough that a peer cannot make
@@ -129,7 +136,17 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
                 if (in.readableBytes() < V2_FIXED_BYTES) {
                     return;
                 }
-                if (V2_FIXED_BYTES + in.getUnsignedShort(in.readerIndex() + 14) > MAX_V2_HEADER_BYTES) {
+                final int headerBytes = V2_FIXED_BYTES + in.getUnsignedShort(in.readerIndex() + 14);
+                if (headerBytes > MAX_V2_HEADER_BYTES) {
+                    refuse(ctx, in, DenyReason.BAD_PROXY_HEADER);
+                    return;
+                }
+                if (in.readableBytes() < headerBytes) {
+                    return; // the checksum covers the whole header: wait for all of it (bounded just above)
+                }
+                final String problem = ProxyV2Checksum.problem(in, in.readerIndex());
+                if (problem != null) {
+                    logger.debug("bad PROXY header from {}: {}", ctx.channel().remoteAddress(), problem);
                     refuse(ctx, in, DenyReason.BAD_PROXY_HEADER);
                     return;
                 }
@@ -173,7 +190,7 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
     }
 
     /**
-     * A trusted peer sent a header: Netty's decoder parses it and {@link ProxyHeaderHandler} takes the facts
+     * A trusted peer sent a header (a v2 one whole, its checksum checked): Netty's decoder parses it and {@link ProxyHeaderHandler} takes the facts
      * and the deadline. Removing this handler passes the bytes buffered so far to the decoder.
      */
     private void handOver(ChannelHandlerContext ctx) {

@@ -1,5 +1,6 @@
 package dev.privateupstream.upstream;
 
+import dev.privateupstream.tls.TrustRoots;
 import dev.privateupstream.tls.UpstreamTls;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline of a backend connection: for an {@code https} upstream TLS first (SNI and certificate
- * verification for the URL's host, see {@link UpstreamTls}), then the HTTP/1.1 codec
+ * verification for the URL's host with the trust roots in force as it is made, see {@link UpstreamTls}),
+ * then the HTTP/1.1 codec
  * ({@link BackendHttpCodec}), then {@link BackendHandler}.
  *
  * <p>A handshake that fails closes the connection before any request byte leaves (the TLS handler holds
@@ -26,7 +28,7 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
     private static final int MAX_CHUNK = 65536;
 
     private final int maxResponseHeaderBytes;
-    private final SslContext tls;
+    private final TrustRoots trust;
     private final UpstreamAddress address;
 
     /** A plain HTTP backend connection. */
@@ -35,19 +37,21 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
     }
 
     /**
-     * @param tls the client context for an {@code https} upstream; {@code null} for one whose context could
-     *        not be built, whose connections are then closed as soon as they connect (each call gets 502)
+     * @param trust the trust roots of an {@code https} upstream, read as each connection is made; while they
+     *        have no context (a CA file that never loaded) connections are closed as soon as they connect
+     *        (each call gets 502)
      * @param address the upstream, whose host is verified against its certificate
      */
-    BackendChannelInitializer(int maxResponseHeaderBytes, SslContext tls, UpstreamAddress address) {
+    BackendChannelInitializer(int maxResponseHeaderBytes, TrustRoots trust, UpstreamAddress address) {
         this.maxResponseHeaderBytes = maxResponseHeaderBytes;
-        this.tls = tls;
+        this.trust = trust;
         this.address = address;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        if (tls == null && address != null) {
+        final SslContext tls = trust == null ? null : trust.current();
+        if (trust != null && tls == null) {
             ch.pipeline().addLast("unusable", new ChannelInboundHandlerAdapter() {
                 @Override
                 public void channelActive(ChannelHandlerContext ctx) {
@@ -66,7 +70,7 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
             ch.pipeline().addLast("tls", ssl);
         }
         BackendHttpCodec.addTo(ch.pipeline(), MAX_STATUS_LINE, maxResponseHeaderBytes, MAX_CHUNK);
-        ch.pipeline().addLast("backend", new BackendHandler());
+        ch.pipeline().addLast("backend", new BackendHandler(trust, tls));
     }
 
     /**

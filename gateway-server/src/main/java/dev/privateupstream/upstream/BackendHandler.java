@@ -1,18 +1,30 @@
 package dev.privateupstream.upstream;
 
+import dev.privateupstream.tls.TrustRoots;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * The last handler of a backend connection: hands what the backend sends to the relay that borrowed the
  * connection. A pooled connection has no relay; anything it receives is a protocol error (a backend may
- * not answer what was not asked), so the connection is closed.
+ * not answer what was not asked), so the connection is closed. For an {@code https} upstream it also
+ * remembers which trust roots verified the connection.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
+    /** The trust roots of an {@code https} upstream; {@code null} for plain HTTP. */
+    private final TrustRoots trust;
+    /** The context of {@link #trust} this connection's handshake was verified with. */
+    private final SslContext verifiedWith;
     private UpstreamRelayHandler relay;
     private long idleSinceNanos;
+
+    BackendHandler(TrustRoots trust, SslContext verifiedWith) {
+        this.trust = trust;
+        this.verifiedWith = verifiedWith;
+    }
 
     static BackendHandler of(Channel channel) {
         return channel.pipeline().get(BackendHandler.class);
@@ -29,6 +41,16 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     void idle() {
         relay = null;
         idleSinceNanos = System.nanoTime();
+    }
+
+    /**
+     * Whether the upstream's trust roots were reloaded since this connection was verified: it is then not
+     * lent again. A reload may remove the CA the backend's certificate chains to (a compromised or retired
+     * CA), and a connection authenticated only under roots no longer trusted must not carry new requests;
+     * the price is one handshake per pooled connection per reload. A volatile read, no lock.
+     */
+    boolean trustChanged() {
+        return trust != null && trust.current() != verifiedWith;
     }
 
     /** How long the connection has sat in its pool, as of {@code nowNanos}. */

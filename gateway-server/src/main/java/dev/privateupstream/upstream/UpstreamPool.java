@@ -67,12 +67,14 @@ final class UpstreamPool {
         final long now = System.nanoTime();
         while ((channel = idle.pollLast()) != null) {
             final BackendHandler backend = BackendHandler.of(channel);
-            if (channel.isActive()
+            if (channel.isActive() && !backend.trustChanged()
                     && !(backend.idleNanos(now) >= CHECK_AFTER_IDLE_NANOS && closedByPeer(channel))) {
                 backend.borrowed();
                 return promise.setSuccess(channel);
             }
-            channel.close(); // found closed before any byte of a request was written: replaced silently
+            // Found closed, or verified under trust roots since replaced, before any byte of a request was
+            // written: replaced silently.
+            channel.close();
         }
         if (open < maxConnections) {
             connect(promise);
@@ -120,11 +122,11 @@ final class UpstreamPool {
 
     /**
      * Returns a borrowed connection. A reusable one goes to the next waiter or back to the idle list;
-     * anything else is closed.
+     * anything else is closed, a connection verified under trust roots since reloaded included.
      */
     void release(Channel channel, boolean reusable) {
         assert loop.inEventLoop();
-        if (!reusable || !channel.isActive()) {
+        if (!reusable || !channel.isActive() || BackendHandler.of(channel).trustChanged()) {
             channel.close();
             return;
         }

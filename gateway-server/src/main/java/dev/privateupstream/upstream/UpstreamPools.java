@@ -11,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
@@ -22,8 +21,6 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The upstream pools of every event loop: one {@link UpstreamPool} per loop and upstream address.
@@ -33,11 +30,11 @@ import org.slf4j.LoggerFactory;
  * that keeps an upstream's URL keeps its warm connections.
  *
  * <p>An {@code https} upstream's pool connects with TLS ({@link UpstreamTls}); its trust source is part of
- * the pool's key, so two upstreams at one address that trust different CAs never share a connection.
+ * the pool's key, so two upstreams at one address that trust different CAs never share a connection. When
+ * a CA file is reloaded, the connections verified under the roots it replaced are not lent again
+ * ({@link BackendHandler#trustChanged()}): requests in flight on them finish, then they are closed.
  */
 public final class UpstreamPools {
-    private static final Logger logger = LoggerFactory.getLogger(UpstreamPools.class);
-
     /** Host names resolve asynchronously (with /etc/hosts and TTL caching), never by a blocking lookup. */
     private final DnsAddressResolverGroup dns;
     private final Bootstrap bootstrap;
@@ -106,25 +103,16 @@ public final class UpstreamPools {
     }
 
     /**
-     * The plain bootstrap, or for an {@code https} upstream one whose connections start with TLS. Built
-     * once per loop and pool; the client context is shared across loops.
+     * The plain bootstrap, or for an {@code https} upstream one whose connections start with TLS, verified
+     * with the trust roots in force when each connection is made. Built once per loop and pool; the trust
+     * roots are shared across loops.
      */
     private Bootstrap bootstrapFor(PoolKey key) {
         final Bootstrap base = key.address().ipLiteral() ? literalBootstrap : bootstrap;
         if (!key.address().https()) {
             return base;
         }
-        final SslContext context;
-        try {
-            context = tls.context(key.caFile());
-        } catch (RuntimeException e) {
-            // The CA file validated at load but is gone or unreadable now: fail each call (502), loudly,
-            // rather than the client connection.
-            logger.error("TLS to upstream {} is impossible, its calls fail: {}", key.address(), e.getMessage());
-            return base.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, null,
-                    key.address()));
-        }
-        return base.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, context,
+        return base.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, tls.trust(key.caFile()),
                 key.address()));
     }
 
@@ -141,10 +129,11 @@ public final class UpstreamPools {
 
     /**
      * Closes the DNS resolvers (their UDP sockets) while the event loops still run, so each closes on its
-     * loop before the loops shut down.
+     * loop before the loops shut down, and stops watching the CA files.
      */
     public void close() {
         dns.close();
+        tls.close();
     }
 
     /** What makes two upstreams share a pool: the address and, for https, the CA file trusted. */

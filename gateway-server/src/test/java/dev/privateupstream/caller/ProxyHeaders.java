@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
 
 /**
  * Hand-built PROXY protocol headers for tests, byte for byte as proxy-protocol.txt lays them out, so the
@@ -17,6 +18,9 @@ final class ProxyHeaders {
     static final int UDP4 = 0x12;
     static final int TCP6 = 0x21;
     static final int UNSPEC = 0x00;
+    static final int CRC32C_TYPE = 0x03;
+    /** Where {@link #v2WithCrc32c} puts the checksum: after the 16 fixed bytes, 12 of IPv4 addresses, 3 of TLV. */
+    static final int V4_CRC32C_VALUE = 16 + 12 + 3;
 
     private ProxyHeaders() {
     }
@@ -70,6 +74,39 @@ final class ProxyHeaders {
         out.write(value.length);
         out.writeBytes(value);
         return out.toByteArray();
+    }
+
+    /** {@code PP2_TYPE_CRC32C} with its value zeroed, as a sender writes it before {@link #sealed}. */
+    static byte[] crc32cPlaceholder() {
+        return tlv(CRC32C_TYPE, (byte) 0, (byte) 0, (byte) 0, (byte) 0);
+    }
+
+    /**
+     * A copy of a v2 header whose {@code PP2_TYPE_CRC32C} value starts at {@code valueOffset} (and is still
+     * zero), with the checksum filled in as proxy-protocol.txt §2.2.3 asks of a sender: CRC-32C of the whole
+     * header, the field zeroed, written in network byte order.
+     */
+    static byte[] sealed(byte[] header, int valueOffset) {
+        final CRC32C crc = new CRC32C();
+        crc.update(header);
+        final long value = crc.getValue();
+        final byte[] out = header.clone();
+        out[valueOffset] = (byte) (value >>> 24);
+        out[valueOffset + 1] = (byte) (value >>> 16);
+        out[valueOffset + 2] = (byte) (value >>> 8);
+        out[valueOffset + 3] = (byte) value;
+        return out;
+    }
+
+    /**
+     * A v2 TCP4 header from {@code source} whose first TLV is a correct CRC32C, followed by {@code tlvs}: the
+     * checksum's value sits at byte 16 + 12 + 3.
+     */
+    static byte[] v2WithCrc32c(String source, byte[]... tlvs) {
+        final byte[][] all = new byte[tlvs.length + 1][];
+        all[0] = crc32cPlaceholder();
+        System.arraycopy(tlvs, 0, all, 1, tlvs.length);
+        return sealed(v2(source, all), V4_CRC32C_VALUE);
     }
 
     /** Azure's private link id TLV: type 0xEE, length 5, subtype 0x01, the id little-endian. */

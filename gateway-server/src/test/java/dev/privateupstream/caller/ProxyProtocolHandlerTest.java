@@ -4,6 +4,7 @@ import static dev.privateupstream.caller.CallerFixtures.callers;
 import static dev.privateupstream.caller.CallerFixtures.channel;
 import static dev.privateupstream.caller.CallerFixtures.denied;
 import static dev.privateupstream.caller.CallerFixtures.listen;
+import static dev.privateupstream.caller.ProxyHeaders.CRC32C_TYPE;
 import static dev.privateupstream.caller.ProxyHeaders.LOCAL;
 import static dev.privateupstream.caller.ProxyHeaders.PROXY;
 import static dev.privateupstream.caller.ProxyHeaders.TCP4;
@@ -12,11 +13,15 @@ import static dev.privateupstream.caller.ProxyHeaders.UNSPEC;
 import static dev.privateupstream.caller.ProxyHeaders.ascii;
 import static dev.privateupstream.caller.ProxyHeaders.azureLinkId;
 import static dev.privateupstream.caller.ProxyHeaders.concat;
+import static dev.privateupstream.caller.ProxyHeaders.crc32cPlaceholder;
+import static dev.privateupstream.caller.ProxyHeaders.sealed;
 import static dev.privateupstream.caller.ProxyHeaders.tlv;
 import static dev.privateupstream.caller.ProxyHeaders.v1;
 import static dev.privateupstream.caller.ProxyHeaders.v1Tcp4;
 import static dev.privateupstream.caller.ProxyHeaders.v2;
 import static dev.privateupstream.caller.ProxyHeaders.v2Raw;
+import static dev.privateupstream.caller.ProxyHeaders.v2WithCrc32c;
+import static dev.privateupstream.caller.ProxyHeaders.V4_CRC32C_VALUE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privateupstream.caller.ProxyProtocolHandler.Sniff;
@@ -336,7 +341,83 @@ class ProxyProtocolHandlerTest {
                         new byte[] {(byte) 0xEE, 0x00, 0x05, 0x01, 0x02})),
                 Arguments.of("v2 link id TLV of 4 bytes", v2("10.1.0.4", tlv(0xEE, (byte) 1, (byte) 2, (byte) 3,
                         (byte) 4))),
-                Arguments.of("v2 two link ids", v2("10.1.0.4", azureLinkId(1), azureLinkId(2))));
+                Arguments.of("v2 two link ids", v2("10.1.0.4", azureLinkId(1), azureLinkId(2))),
+                Arguments.of("v2 wrong CRC32C", flipBit(v2WithCrc32c("10.1.0.4"), V4_CRC32C_VALUE + 3, 0)),
+                Arguments.of("v2 CRC32C, one bit of the source address flipped",
+                        flipBit(v2WithCrc32c("10.1.0.4"), 16 + 3, 2)),
+                Arguments.of("v2 CRC32C, one bit of a later TLV flipped",
+                        flipBit(v2WithCrc32c("10.1.0.4", azureLinkId(7)), V4_CRC32C_VALUE + 4 + 3 + 1, 1)),
+                Arguments.of("v2 CRC32C sent little-endian", littleEndianCrc32c(v2WithCrc32c("10.1.0.4"))),
+                Arguments.of("v2 CRC32C TLV of 3 bytes", v2("10.1.0.4", tlv(CRC32C_TYPE, (byte) 0, (byte) 0,
+                        (byte) 0))),
+                Arguments.of("v2 two CRC32C TLVs", sealed(v2("10.1.0.4", crc32cPlaceholder(), crc32cPlaceholder()),
+                        V4_CRC32C_VALUE)),
+                Arguments.of("v2 LOCAL with a wrong CRC32C",
+                        flipBit(sealed(v2(LOCAL, UNSPEC, null, null, crc32cPlaceholder()), 16 + 3), 16 + 3, 7)));
+    }
+
+    private static byte[] flipBit(byte[] header, int index, int bit) {
+        final byte[] out = header.clone();
+        out[index] ^= (byte) (1 << bit);
+        return out;
+    }
+
+    /** The right checksum in the wrong byte order: the TLV's value is big-endian. */
+    private static byte[] littleEndianCrc32c(byte[] header) {
+        final byte[] out = header.clone();
+        for (int i = 0; i < 4; i++) {
+            out[V4_CRC32C_VALUE + i] = header[V4_CRC32C_VALUE + 3 - i];
+        }
+        assertThat(out).as("a checksum that reads the same both ways proves nothing").isNotEqualTo(header);
+        return out;
+    }
+
+    @Test
+    void matchingCrc32cIsAcceptedAndTheRestOfTheHeaderRead() {
+        final EmbeddedChannel channel = connect(ProxyProtocolMode.REQUIRED, TRUSTED);
+        channel.writeInbound(Unpooled.wrappedBuffer(v2WithCrc32c("10.9.9.9", azureLinkId(520093697L)),
+                ascii(REQUEST)));
+
+        assertThat(facts(channel).caller()).isEqualTo(IpAddress.parse("10.9.9.9"));
+        assertThat(facts(channel).linkId()).isEqualTo(new LinkId(520093697L));
+        assertThat(forwarded(channel)).isEqualTo(REQUEST);
+        assertProxyHandlersGone(channel);
+        assertThat(denied(metrics, DenyReason.BAD_PROXY_HEADER)).isZero();
+    }
+
+    @Test
+    void matchingCrc32cAfterIpv6AddressesAndInALocalHealthCheckIsAccepted() {
+        final EmbeddedChannel v6 = connect(ProxyProtocolMode.OPTIONAL, TRUSTED);
+        v6.writeInbound(Unpooled.wrappedBuffer(sealed(v2("fd00::4", crc32cPlaceholder()), 16 + 36 + 3)));
+        assertThat(facts(v6).caller().canonical()).isEqualTo("fd00::4");
+        assertProxyHandlersGone(v6);
+
+        // HAProxy's health checks: LOCAL, no addresses, the TLVs right after the 16 fixed bytes.
+        final EmbeddedChannel local = connect(ProxyProtocolMode.REQUIRED, TRUSTED);
+        local.writeInbound(Unpooled.wrappedBuffer(sealed(v2(LOCAL, UNSPEC, null, null, crc32cPlaceholder()), 16 + 3),
+                ascii(REQUEST)));
+        assertThat(facts(local).caller()).isEqualTo(IpAddress.parse(TRUSTED));
+        assertThat(forwarded(local)).isEqualTo(REQUEST);
+        assertProxyHandlersGone(local);
+        assertThat(denied(metrics, DenyReason.BAD_PROXY_HEADER)).isZero();
+    }
+
+    @Test
+    void crc32cIsVerifiedWhenTheHeaderArrivesOneByteAtATime() {
+        final EmbeddedChannel good = connect(ProxyProtocolMode.OPTIONAL, TRUSTED);
+        final EmbeddedChannel bad = connect(ProxyProtocolMode.OPTIONAL, TRUSTED);
+        final byte[] header = v2WithCrc32c("10.1.0.4", azureLinkId(7));
+        final byte[] corrupt = flipBit(header, 16, 0);
+        for (int i = 0; i < header.length; i++) {
+            good.writeInbound(Unpooled.wrappedBuffer(new byte[] {header[i]}));
+            bad.writeInbound(Unpooled.wrappedBuffer(new byte[] {corrupt[i]}));
+        }
+        good.writeInbound(Unpooled.wrappedBuffer(ascii(REQUEST)));
+        assertThat(facts(good).caller()).isEqualTo(IpAddress.parse("10.1.0.4"));
+        assertThat(forwarded(good)).isEqualTo(REQUEST);
+        assertThat(bad.isActive()).isFalse();
+        assertThat(forwarded(bad)).isEmpty();
+        assertThat(denied(metrics, DenyReason.BAD_PROXY_HEADER)).isEqualTo(1);
     }
 
     @Test
@@ -344,13 +425,17 @@ class ProxyProtocolHandlerTest {
         // Still sniffing: a signature prefix.
         final EmbeddedChannel sniffing = connect(ProxyProtocolMode.OPTIONAL, TRUSTED);
         sniffing.writeInbound(Unpooled.wrappedBuffer(ascii("PROX")));
-        // Handed over: Netty's decoder waits for the rest of a declared length.
-        final EmbeddedChannel decoding = connect(ProxyProtocolMode.OPTIONAL, TRUSTED);
+        // Collecting a v2 header: the whole of its declared length is read before its checksum is checked.
+        final EmbeddedChannel collecting = connect(ProxyProtocolMode.OPTIONAL, TRUSTED);
         final byte[] header = v2("10.1.0.4");
-        decoding.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOf(header, header.length - 3)));
+        collecting.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOf(header, header.length - 3)));
+        assertThat(collecting.pipeline().get(ProxyProtocolHandler.class)).isNotNull();
+        // Handed over: Netty's decoder waits for the end of a v1 line.
+        final EmbeddedChannel decoding = connect(ProxyProtocolMode.OPTIONAL, TRUSTED);
+        decoding.writeInbound(Unpooled.wrappedBuffer(ascii("PROXY TCP4 10.1.0.4 127.0.0.1")));
         assertThat(decoding.pipeline().get(HAProxyMessageDecoder.class)).isNotNull();
 
-        for (EmbeddedChannel channel : List.of(sniffing, decoding)) {
+        for (EmbeddedChannel channel : List.of(sniffing, collecting, decoding)) {
             channel.advanceTimeBy(TIMEOUT.toMillis() - 1, TimeUnit.MILLISECONDS);
             channel.runScheduledPendingTasks();
             assertThat(channel.isActive()).isTrue();
@@ -359,7 +444,7 @@ class ProxyProtocolHandlerTest {
             assertThat(channel.isActive()).isFalse();
             assertThat(forwarded(channel)).isEmpty();
         }
-        assertThat(denied(metrics, DenyReason.BAD_PROXY_HEADER)).isEqualTo(2);
+        assertThat(denied(metrics, DenyReason.BAD_PROXY_HEADER)).isEqualTo(3);
     }
 
     @Test

@@ -16,6 +16,7 @@ import static dev.privateupstream.caller.ProxyHeaders.v1;
 import static dev.privateupstream.caller.ProxyHeaders.v1Tcp4;
 import static dev.privateupstream.caller.ProxyHeaders.v2;
 import static dev.privateupstream.caller.ProxyHeaders.v2Raw;
+import static dev.privateupstream.caller.ProxyHeaders.v2WithCrc32c;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -133,6 +134,18 @@ class ProxyProtocolIT {
         assertClosed("127.0.0.5", concat(v2Raw(0x31, TCP4, addresses.length, addresses), ascii(get("/x"))));
         assertThat(awaitDenied(gateway.server(), "bad-proxy-header", 6)).isEqualTo(6);
         assertThat(backend.received()).isEmpty();
+    }
+
+    @Test
+    void crc32cIsVerifiedAndAHeaderDamagedOnTheWayIsClosedAndCounted() throws Exception {
+        assertThat(call("127.0.0.5", v2WithCrc32c("10.1.0.4")).status()).isEqualTo(200);
+        assertThat(forwardedFor()).isEqualTo("10.1.0.4");
+        // One bit of the source flipped (10.1.0.4 becomes 10.1.0.0): without the check, a caller nobody sent.
+        final byte[] damaged = v2WithCrc32c("10.1.0.4");
+        damaged[16 + 3] ^= 0x04;
+        assertClosed("127.0.0.5", concat(damaged, ascii(get("/x"))));
+        assertThat(awaitDenied(gateway.server(), "bad-proxy-header", 1)).isEqualTo(1);
+        assertThat(backend.received()).hasSize(1);
     }
 
     @Test
