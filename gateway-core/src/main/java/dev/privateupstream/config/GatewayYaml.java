@@ -37,7 +37,7 @@ record GatewayYaml(
             "forwardedHeader", "rejectAtConnect");
     static final List<String> TLS_KEYS = List.of("certificate", "privateKey");
     static final List<String> LIMITS_KEYS = List.of("maxHeaderBytes", "maxBodyBytes", "headerTimeout",
-            "idleTimeout", "drainTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout");
+            "idleTimeout", "drainTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout", "sendTimeout");
     static final List<String> ADMIN_KEYS = List.of("address", "port", "token");
     static final List<String> SIGNALR_KEYS = List.of("accessKeys", "requireSignature", "validateRequests",
             "identity");
@@ -168,8 +168,9 @@ record GatewayYaml(
                 DurationSyntax::parsePositive);
         Duration responseTimeout = m.value("upstreamResponseTimeout", d.upstreamResponseTimeout(),
                 DurationSyntax::parsePositive);
+        Duration sendTimeout = m.value("sendTimeout", d.sendTimeout(), DurationSyntax::parsePositive);
         return new LimitsConfig(maxHeaderBytes, maxBodyBytes, headerTimeout, idleTimeout, drainTimeout,
-                connectTimeout, responseTimeout);
+                connectTimeout, responseTimeout, sendTimeout);
     }
 
     private static AdminConfig admin(MappingReader m) {

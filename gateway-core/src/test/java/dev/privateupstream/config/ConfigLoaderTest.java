@@ -132,6 +132,7 @@ class ConfigLoaderTest {
                   drainTimeout: 0
                   upstreamConnectTimeout: 500ms
                   upstreamResponseTimeout: 1m30s
+                  sendTimeout: 45s
                 admin:
                   address: 0:0:0:0:0:0:0:1
                   port: 9191
@@ -162,7 +163,8 @@ class ConfigLoaderTest {
                 ProxyProtocolMode.OPTIONAL, List.of(IpPrefix.parse("10.0.0.0/8"), IpPrefix.parse("192.168.0.1")),
                 ForwardedHeader.X_FORWARDED_FOR, true));
         assertThat(config.limits()).isEqualTo(new LimitsConfig(32768, 2097152, Duration.ofMillis(1500),
-                Duration.ofMinutes(2), Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(90)));
+                Duration.ofMinutes(2), Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(90),
+                Duration.ofSeconds(45)));
         assertThat(config.admin()).isEqualTo(new AdminConfig("::1", 9191, "abc"));
         assertThat(config.signalr()).isEqualTo(new SignalRConfig(List.of("key-one", "key-two"), true, true));
         assertThat(config.upstreams()).containsExactly(
@@ -298,6 +300,26 @@ class ConfigLoaderTest {
         assertError(e, file, 17, "limits.drainTimeout", "'1d'");
         assertError(e, file, 21, "upstreams[0].maxConnections", "'0' (expected: a whole number from 1");
         assertThat(e.errors()).hasSize(15);
+    }
+
+    /** SPEC §4 documents {@code limits.sendTimeout}: a known key, 30s by default, a positive duration. */
+    @Test
+    void readsTheSendTimeout() throws Exception {
+        assertThat(LimitsConfig.DEFAULTS.sendTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(files.gateway("limits:\n  sendTimeout: 1.5s\n" + MINIMAL).load().limits())
+                .isEqualTo(new LimitsConfig(16384, 1048576, Duration.ofSeconds(10), Duration.ofSeconds(60),
+                        Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                        Duration.ofMillis(1500)));
+        // The constructor without it (code written before the key existed) takes the default.
+        assertThat(new LimitsConfig(16384, 1048576, Duration.ofSeconds(10), Duration.ofSeconds(60),
+                Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(30)))
+                .isEqualTo(LimitsConfig.DEFAULTS);
+
+        ConfigException e = files.gateway("limits:\n  sendTimeout: 0s\n" + MINIMAL).loadFails();
+        assertError(e, files.gateway, 2, "limits.sendTimeout", "'0s' (expected: a duration above zero");
+        e = files.gateway("limits:\n  sendTimeout: 30\n" + MINIMAL).loadFails();
+        assertError(e, files.gateway, 2, "limits.sendTimeout", "'30' (expected: a duration with a unit");
+        assertThat(e.errors()).hasSize(1);
     }
 
     @Test

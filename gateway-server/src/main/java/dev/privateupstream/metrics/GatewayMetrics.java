@@ -46,6 +46,7 @@ public final class GatewayMetrics {
     public static final String STORE_REVISION = "gateway_store_revision";
     public static final String STORE_RESYNCS = "gateway_store_resyncs";
     public static final String IDENTITY_KEY_REFRESHES = "gateway_identity_key_refreshes";
+    public static final String SEND_TIMEOUTS = "gateway_send_timeouts";
     /** {@code result} of a key set fetch that loaded a set. */
     public static final String KEY_REFRESH_SUCCESS = "success";
     /** {@code result} of a key set fetch that did not (no answer, an error status, not a key set). */
@@ -67,6 +68,7 @@ public final class GatewayMetrics {
     private final Counter storeResyncs;
     private final Counter keyRefreshSuccesses;
     private final Counter keyRefreshFailures;
+    private final Counter sendTimeouts;
 
     public GatewayMetrics() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -102,6 +104,9 @@ public final class GatewayMetrics {
                 .register(registry);
         keyRefreshSuccesses = keyRefreshes(KEY_REFRESH_SUCCESS);
         keyRefreshFailures = keyRefreshes(KEY_REFRESH_FAILURE);
+        sendTimeouts = Counter.builder(SEND_TIMEOUTS)
+                .description("Client connections closed because a response could not be written for limits.sendTimeout")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -206,6 +211,16 @@ public final class GatewayMetrics {
     /** How many key set fetches ended with {@code result} since start. */
     public long identityKeyRefreshes(String result) {
         return (long) (KEY_REFRESH_SUCCESS.equals(result) ? keyRefreshSuccesses : keyRefreshFailures).count();
+    }
+
+    /** {@code gateway_send_timeouts_total}: one client connection closed by {@code limits.sendTimeout}. */
+    public void sendTimeout() {
+        sendTimeouts.increment();
+    }
+
+    /** How many client connections {@code limits.sendTimeout} closed since start. */
+    public long sendTimeouts() {
+        return (long) sendTimeouts.count();
     }
 
     private Counter keyRefreshes(String result) {

@@ -63,7 +63,8 @@ public final class ExchangeRecorder {
             json.writeStringField("upstream", exchange.upstream());
             json.writeStringField("endpoint",
                     decision == null || decision.endpoint() == null ? null : decision.endpoint().name());
-            json.writeStringField("outcome", exchange.status == 0 ? "aborted" : exchange.outcome().label());
+            json.writeStringField("outcome",
+                    exchange.status == 0 || exchange.aborted ? "aborted" : exchange.outcome().label());
             json.writeStringField("reason", exchange.reason());
             json.writeNumberField("status", exchange.status);
             json.writeNumberField("bytesIn", exchange.bytesIn);

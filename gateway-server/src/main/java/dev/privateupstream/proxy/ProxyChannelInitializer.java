@@ -27,7 +27,8 @@ import java.util.function.BooleanSupplier;
  * abuse-protection handshake, the token (SPEC §13), the SignalR or Web PubSub signature and shape, the header
  * rewrite, the relay. Only adds handlers; each holds its own concern and its few
  * dependencies. The caller-resolution handlers sit behind the connection counter, which must see every
- * connection become active before any of them may close it.
+ * connection become active before any of them may close it, and behind the send timeout, which closes a
+ * connection whose client stopped reading without going through TLS.
  */
 public final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_CHUNK = 65536;
@@ -84,6 +85,8 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
         // at once instead of in a task of their own.
         p.addLast("flush", new FlushConsolidationHandler(256, false));
         p.addLast("connections", connectionCount);
+        // Near the head: its close bypasses TLS, whose close_notify a client that does not read never takes.
+        p.addLast("send-timeout", new SendTimeoutHandler(limits.sendTimeout().toNanos(), metrics));
         addIfPresent(p, "proxy-protocol", caller.newProxyProtocolHandler(limits.headerTimeout()));
         addIfPresent(p, "reject-at-connect", caller.rejectAtConnectHandler());
         // After the PROXY header, which a proxy sends in clear before the client's TLS handshake.

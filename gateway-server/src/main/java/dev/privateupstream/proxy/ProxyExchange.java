@@ -39,6 +39,8 @@ public final class ProxyExchange {
     boolean closeAfterResponse;
     /** The client asked for {@code 100 Continue} before sending its body. */
     boolean expectContinue;
+    /** The connection was cut before the response could be delivered (the access log says {@code aborted}). */
+    boolean aborted;
 
     ProxyExchange(HttpRequest request, long startNanos) {
         this.request = request;
@@ -99,6 +101,15 @@ public final class ProxyExchange {
         reason = error.wireText();
     }
 
+    /**
+     * Marks the exchange as cut off before its response was delivered, for {@code reason}: the access log
+     * says {@code aborted}; the status already sent, if any, still counts.
+     */
+    void aborted(String reason) {
+        aborted = true;
+        this.reason = reason;
+    }
+
     public String upstream() {
         return upstream;
     }
@@ -107,7 +118,7 @@ public final class ProxyExchange {
         return outcome == null ? Outcome.FORWARDED : outcome;
     }
 
-    /** The reason of a gateway answer, or {@code null} when forwarded. */
+    /** The reason of a gateway answer or of an abort, or {@code null} when forwarded. */
     public String reason() {
         return reason;
     }
