@@ -12,6 +12,8 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     private UpstreamRelayHandler relay;
+    /** The upstream whose call last used this connection, which its pool counts its close under. */
+    private String upstream;
     private long idleSinceNanos;
 
     static BackendHandler of(Channel channel) {
@@ -22,8 +24,19 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         relay = null;
     }
 
-    void bind(UpstreamRelayHandler relay) {
+    /** Hands what the backend sends to {@code relay}, which serves a call to {@code upstream}. */
+    void bind(UpstreamRelayHandler relay, String upstream) {
         this.relay = relay;
+        this.upstream = upstream;
+    }
+
+    void unbind() {
+        relay = null;
+    }
+
+    /** The upstream whose call last used this connection; {@code null} if none has. */
+    String upstream() {
+        return upstream;
     }
 
     void idle() {

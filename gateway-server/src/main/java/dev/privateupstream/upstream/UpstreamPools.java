@@ -3,6 +3,7 @@ package dev.privateupstream.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.UpstreamConfig;
+import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.tls.UpstreamTls;
 import dev.privateupstream.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -17,6 +18,7 @@ import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -33,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * that keeps an upstream's URL keeps its warm connections.
  *
  * <p>An {@code https} upstream's pool connects with TLS ({@link UpstreamTls}); its trust source is part of
- * the pool's key, so two upstreams at one address that trust different CAs never share a connection.
+ * the pool's key, so two upstreams at one address that trust different CAs never share a connection. So is
+ * the upstream's {@code idleTimeout}: a reload that changes it starts a new pool, and the old one's idle
+ * connections close on their old schedule.
  */
 public final class UpstreamPools {
     private static final Logger logger = LoggerFactory.getLogger(UpstreamPools.class);
@@ -50,6 +54,7 @@ public final class UpstreamPools {
     private final UpstreamTls tls = new UpstreamTls();
     private final int loops;
     private final int connectTimeoutMillis;
+    private final GatewayMetrics metrics;
     private final List<Map<PoolKey, UpstreamPool>> all = new ArrayList<>();
     private final FastThreadLocal<LoopPools> perLoop = new FastThreadLocal<>() {
         @Override
@@ -66,9 +71,10 @@ public final class UpstreamPools {
      * @param group the event loops client connections run on; backend connections run on the same ones
      * @param channelClass the socket channel class of the transport in use
      * @param loops how many event loops {@code group} has (each gets a share of {@code maxConnections})
+     * @param metrics where the pools count the connections they close
      */
     public UpstreamPools(EventLoopGroup group, Class<? extends SocketChannel> channelClass, int loops,
-            int connectTimeoutMillis, int maxResponseHeaderBytes) {
+            int connectTimeoutMillis, int maxResponseHeaderBytes, GatewayMetrics metrics) {
         this.bootstrap = new Bootstrap().group(requireNonNull(group, "group")).channel(channelClass)
                 .option(ChannelOption.AUTO_READ, false)
                 // The client side's allocator: pooled direct buffers, cached per event loop (Netty 4.2
@@ -84,6 +90,7 @@ public final class UpstreamPools {
         this.maxResponseHeaderBytes = maxResponseHeaderBytes;
         this.loops = Math.max(1, loops);
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.metrics = requireNonNull(metrics, "metrics");
     }
 
     /** The pool of the calling event loop for this upstream. Must run on {@code loop}. */
@@ -92,12 +99,14 @@ public final class UpstreamPools {
         UpstreamPool pool = pools.byConfig.get(upstream);
         if (pool == null) {
             final UpstreamAddress address = UpstreamAddress.of(upstream.url());
-            final PoolKey key = new PoolKey(address, address.https() ? upstream.caFile() : null);
+            final PoolKey key = new PoolKey(address, address.https() ? upstream.caFile() : null,
+                    upstream.idleTimeout());
             pool = pools.byAddress.get(key);
             if (pool == null) {
                 // maxConnections is per upstream across loops: each loop gets its share, at least one.
                 final int share = (upstream.maxConnections() + loops - 1) / loops;
-                pool = new UpstreamPool(loop, bootstrapFor(key), address, share, connectTimeoutMillis);
+                pool = new UpstreamPool(loop, bootstrapFor(key), address, new UpstreamPool.Settings(upstream.name(),
+                        share, connectTimeoutMillis, upstream.idleTimeout()), metrics);
                 pools.byAddress.put(key, pool);
             }
             pools.byConfig.put(upstream, pool);
@@ -147,8 +156,11 @@ public final class UpstreamPools {
         dns.close();
     }
 
-    /** What makes two upstreams share a pool: the address and, for https, the CA file trusted. */
-    private record PoolKey(UpstreamAddress address, Path caFile) {
+    /**
+     * What makes two upstreams share a pool: the address, for https the CA file trusted, and how long a
+     * connection may sit idle.
+     */
+    private record PoolKey(UpstreamAddress address, Path caFile, Duration idleTimeout) {
     }
 
     private static final class LoopPools {
