@@ -81,7 +81,7 @@ public final class GatewayServer implements AutoCloseable {
         boss = transport.newGroup(1, "gateway-accept");
         workers = transport.newGroup(threads, "gateway-io");
         pools = new UpstreamPools(workers, transport.clientChannel(), threads,
-                (int) config.limits().upstreamConnectTimeout().toMillis(), 65536);
+                (int) config.limits().upstreamConnectTimeout().toMillis(), 65536, metrics);
     }
 
     /**

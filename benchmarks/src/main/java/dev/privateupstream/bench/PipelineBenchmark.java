@@ -132,7 +132,8 @@ public class PipelineBenchmark {
         // The pools are never used (the relay is replaced), but the initializer wants them.
         final Transport transport = Transport.NIO;
         group = transport.newGroup(1, "bench-unused");
-        final UpstreamPools pools = new UpstreamPools(group, transport.clientChannel(), 1, 1000, 65536);
+        final UpstreamPools pools = new UpstreamPools(group, transport.clientChannel(), 1, 1000, 65536,
+                metrics);
         tls = ServerTls.start(() -> null);
         // As the server does: the configuration's key sets are fetched (by their own thread) as it is put in
         // force, and calls are measured once they are loaded; before that a call gets 503.

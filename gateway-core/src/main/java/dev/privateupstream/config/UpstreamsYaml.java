@@ -3,6 +3,7 @@ package dev.privateupstream.config;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  */
 record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
     static final List<String> KEYS = List.of("name", "resourceId", "url", "hosts", "hubPattern",
-            "categoryPattern", "eventPattern", "maxConnections", "caFile", "protocol");
+            "categoryPattern", "eventPattern", "maxConnections", "caFile", "protocol", "idleTimeout");
     static final int DEFAULT_MAX_CONNECTIONS = 256;
 
     // The name is a metric label and appears in logs: keep it to characters that need no escaping.
@@ -74,6 +75,8 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             String eventPattern = m.value("eventPattern", null, UpstreamsYaml::pattern);
             int maxConnections = m.value("maxConnections", DEFAULT_MAX_CONNECTIONS, UpstreamsYaml::maxConnections);
             UpstreamProtocol protocol = m.value("protocol", UpstreamProtocol.SIGNALR, UpstreamProtocol::parse);
+            Duration idleTimeout = m.value("idleTimeout", UpstreamConfig.DEFAULT_IDLE_TIMEOUT,
+                    UpstreamsYaml::idleTimeout);
             Located<Path> caFile = m.located("caFile", text -> GatewayYaml.certificateFile(folder, text));
             if (caFile != null && url != null && !"https".equals(url.value().getScheme())) {
                 m.source().error(caFile.line(), caFile.keyPath(), "set for an http upstream (expected: caFile "
@@ -82,7 +85,7 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             if (name != null && resourceId != null && url != null) {
                 upstreams.add(new UpstreamConfig(name.value(), resourceId.value(), url.value(), hosts, hubPattern,
                         categoryPattern, eventPattern, maxConnections, caFile == null ? null : caFile.value(),
-                        protocol));
+                        protocol, idleTimeout));
             }
         }
         return new UpstreamsYaml(upstreams, allResourceIds ? resourceIds : null);
@@ -205,6 +208,17 @@ record UpstreamsYaml(List<UpstreamConfig> upstreams, List<String> resourceIds) {
             }
         }
         return text;
+    }
+
+    /** A duration above zero; the message also says what the value must stay below. */
+    private static Duration idleTimeout(String text) {
+        try {
+            return DurationSyntax.parsePositive(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + text + "' (expected: a duration above zero with a unit, such as "
+                    + UpstreamConfig.DEFAULT_IDLE_TIMEOUT.toSeconds() + "s, the default, and below the backend's "
+                    + "keep-alive timeout, so that the gateway closes an idle connection before the backend does)");
+        }
     }
 
     private static Integer maxConnections(String text) {

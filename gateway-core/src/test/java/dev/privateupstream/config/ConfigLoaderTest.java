@@ -56,6 +56,7 @@ class ConfigLoaderTest {
             assertThat(u.hosts()).containsExactly("contoso-func.azurewebsites.net");
             assertThat(u.hubPattern()).isEqualTo("*");
             assertThat(u.maxConnections()).isEqualTo(256);
+            assertThat(u.idleTimeout()).isEqualTo(Duration.ofSeconds(4));
         });
         assertThat(config.endpointsFile())
                 .isEqualTo(example.toAbsolutePath().normalize().resolveSibling("endpoints.yaml"));
@@ -104,6 +105,8 @@ class ConfigLoaderTest {
         assertThat(config.signalr()).isNull();
         assertThat(config.upstreams()).containsExactly(new UpstreamConfig("contoso-func", RESOURCE_ID,
                 URI.create("http://127.0.0.1:7071"), List.of(), null, null, null, 256));
+        assertThat(config.upstreams().get(0).idleTimeout()).isEqualTo(UpstreamConfig.DEFAULT_IDLE_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(4));
         assertThat(config.endpointsFile()).isEqualTo(files.endpoints.toAbsolutePath().normalize());
         assertThat(config.endpoints()).isEmpty();
     }
@@ -150,6 +153,7 @@ class ConfigLoaderTest {
                     categoryPattern: messages,connections
                     eventPattern: "*"
                     maxConnections: 16
+                    idleTimeout: 1.5s
                   - name: second.one_2
                     resourceId: /r/b
                     url: http://[::1]:7072/
@@ -170,7 +174,7 @@ class ConfigLoaderTest {
         assertThat(config.upstreams()).containsExactly(
                 new UpstreamConfig("contoso-func", "/r/a", URI.create("https://backend.example.com:443"),
                         List.of("contoso.example.com", "[fd00::1]", "plain.example"), "chat",
-                        "messages,connections", "*", 16),
+                        "messages,connections", "*", 16, null, UpstreamProtocol.SIGNALR, Duration.ofMillis(1500)),
                 new UpstreamConfig("second.one_2", "/r/b", URI.create("http://[::1]:7072"), List.of(), null, null,
                         null, 256));
         assertThat(config.endpointsFile()).isEqualTo(files.endpoints.toAbsolutePath().normalize());
@@ -366,6 +370,33 @@ class ConfigLoaderTest {
         assertError(e, file, 18, "upstreams[5].url", "missing (expected: http://HOST[:PORT]");
         assertError(e, file, 19, "upstreams[6]", "expected a mapping with the keys name, resourceId, url");
         assertThat(e.errors()).hasSize(15);
+    }
+
+    @Test
+    void refusesAnUpstreamIdleTimeoutThatIsNotAPositiveDuration() {
+        ConfigException e = files.gateway("""
+                upstreams:
+                  - name: a
+                    resourceId: /r/1
+                    url: http://backend
+                    idleTimeout: 0s
+                  - name: b
+                    resourceId: /r/2
+                    url: http://backend
+                    idleTimeout: 4
+                  - name: c
+                    resourceId: /r/3
+                    url: http://backend
+                    idleTimeout: 3500ms
+                sharedPrivateEndpoints:
+                  file: endpoints.yaml
+                """).loadFails();
+
+        Path file = files.gateway;
+        assertError(e, file, 5, "upstreams[0].idleTimeout", "'0s' (expected: a duration above zero with a unit, "
+                + "such as 4s, the default, and below the backend's keep-alive timeout");
+        assertError(e, file, 9, "upstreams[1].idleTimeout", "'4' (expected: a duration above zero with a unit");
+        assertThat(e.errors()).hasSize(2);
     }
 
     @Test

@@ -47,6 +47,7 @@ public final class GatewayMetrics {
     public static final String STORE_RESYNCS = "gateway_store_resyncs";
     public static final String IDENTITY_KEY_REFRESHES = "gateway_identity_key_refreshes";
     public static final String SEND_TIMEOUTS = "gateway_send_timeouts";
+    public static final String UPSTREAM_CONNECTIONS_CLOSED = "gateway_upstream_connections_closed";
     /** {@code result} of a key set fetch that loaded a set. */
     public static final String KEY_REFRESH_SUCCESS = "success";
     /** {@code result} of a key set fetch that did not (no answer, an error status, not a key set). */
@@ -58,6 +59,8 @@ public final class GatewayMetrics {
     private static final int STATUSES = 600;
     private final Map<DenyReason, Counter> denied = new EnumMap<>(DenyReason.class);
     private final Map<String, Timer> upstreamDurations = new ConcurrentHashMap<>();
+    /** Per upstream name, the pooled-connection close counters indexed by reason. */
+    private final Map<String, Counter[]> connectionsClosed = new ConcurrentHashMap<>();
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
@@ -158,6 +161,32 @@ public final class GatewayMetrics {
             upstreamDurations.put(upstream, timer);
         }
         timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * {@code gateway_upstream_connections_closed_total{upstream,reason}}: a pooled backend connection closed
+     * without serving another request. Rare next to requests (at most one per connection), so a map lookup.
+     */
+    public void upstreamConnectionClosed(String upstream, PooledConnectionClose reason) {
+        connectionsClosedCounter(upstream, reason).increment();
+    }
+
+    /** How many pooled connections of {@code upstream} were closed for {@code reason} since start. */
+    public long upstreamConnectionsClosed(String upstream, PooledConnectionClose reason) {
+        return (long) connectionsClosedCounter(upstream, reason).count();
+    }
+
+    private Counter connectionsClosedCounter(String upstream, PooledConnectionClose reason) {
+        final Counter[] counters = connectionsClosed.computeIfAbsent(upstream, name -> {
+            final Counter[] byReason = new Counter[PooledConnectionClose.values().length];
+            for (PooledConnectionClose r : PooledConnectionClose.values()) {
+                byReason[r.ordinal()] = Counter.builder(UPSTREAM_CONNECTIONS_CLOSED)
+                        .description("Pooled backend connections closed without serving another request")
+                        .tag("upstream", name).tag("reason", r.label()).register(registry);
+            }
+            return byReason;
+        });
+        return counters[reason.ordinal()];
     }
 
     private static Duration slo(double seconds) {

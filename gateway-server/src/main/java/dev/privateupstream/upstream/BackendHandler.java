@@ -19,6 +19,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     /** The context of {@link #trust} this connection's handshake was verified with. */
     private final SslContext verifiedWith;
     private UpstreamRelayHandler relay;
+    /** The upstream whose call last used this connection, which its pool counts its close under. */
+    private String upstream;
     private long idleSinceNanos;
 
     BackendHandler(TrustRoots trust, SslContext verifiedWith) {
@@ -34,8 +36,19 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         relay = null;
     }
 
-    void bind(UpstreamRelayHandler relay) {
+    /** Hands what the backend sends to {@code relay}, which serves a call to {@code upstream}. */
+    void bind(UpstreamRelayHandler relay, String upstream) {
         this.relay = relay;
+        this.upstream = upstream;
+    }
+
+    void unbind() {
+        relay = null;
+    }
+
+    /** The upstream whose call last used this connection; {@code null} if none has. */
+    String upstream() {
+        return upstream;
     }
 
     void idle() {

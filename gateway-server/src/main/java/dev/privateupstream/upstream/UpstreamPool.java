@@ -2,6 +2,8 @@ package dev.privateupstream.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.metrics.PooledConnectionClose;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -14,7 +16,9 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.ConnectException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,9 +26,30 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every client connection on this loop borrows from this pool, so a request never crosses threads and
  * the pool needs no locks. At most {@code maxConnections} are open at once; a request that finds none
- * free waits in line for the next one released. An idle connection keeps a read pending so that the
- * backend closing it is noticed at once and it leaves the pool before anyone borrows it; a close that has
- * reached the kernel but not yet this loop is caught when a connection idle for 500 ms or more is borrowed.
+ * free waits in line for the next one released. Connections are lent newest first, so under a steady load
+ * the ones the load does not need age at the far end of the idle list.
+ *
+ * <p>A stale connection, one the backend has closed, must never carry a request: once a request byte went
+ * out the call is not retried (SPEC §6), so it would fail with {@code 502}. Three guards, cheapest first:
+ * <ol>
+ * <li>The pool closes a connection that sat idle for the upstream's {@code idleTimeout}, one timer per pool
+ *     (armed while connections sit idle, re-armed for the oldest one's remaining time), and never lends one
+ *     idle that long even when the timer is late. With {@code idleTimeout} below the backend's keep-alive,
+ *     the gateway, not the backend, closes every idle connection.</li>
+ * <li>An idle connection keeps a read pending, so the backend closing it for another reason (a restart, a
+ *     shorter keep-alive than configured) is noticed at once and it leaves the pool before anyone borrows
+ *     it.</li>
+ * <li>A close that has reached the kernel but not yet this loop is caught when a connection idle for
+ *     500 ms or more is lent: its TCP state has left ESTABLISHED (native transports).</li>
+ * </ol>
+ * A connection found closed here is discarded and another one lent or opened: no byte of the request was
+ * written, so this is not a retry. What no check can catch is a backend's FIN still on the wire when the
+ * request is written: the close and the request cross, the backend answers the request with a reset, and
+ * the call fails with {@code 502}. Only the first guard prevents that, by closing before the backend would,
+ * which is why {@code idleTimeout} must stay below the backend's keep-alive.
+ *
+ * <p>Counts {@code gateway_upstream_connections_closed_total{upstream,reason}}: {@code idle} for the first
+ * guard, {@code stale} for the others, under the upstream whose call last used the connection.
  */
 final class UpstreamPool {
     /**
@@ -46,17 +71,43 @@ final class UpstreamPool {
     private final Bootstrap bootstrap;
     private final UpstreamAddress address;
     private final int maxConnections;
+    private final long idleTimeoutNanos;
+    private final String upstream;
+    private final GatewayMetrics metrics;
+    /** Oldest first: released connections go to the end, and are lent from the end. */
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
     private final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>();
     private int open;
+    /** Armed while connections sit idle: fires when the oldest one reaches {@code idleTimeout}. */
+    private ScheduledFuture<?> idleTimer;
 
-    UpstreamPool(EventLoop loop, Bootstrap bootstrap, UpstreamAddress address, int maxConnections,
-            int connectTimeoutMillis) {
+    /**
+     * What a pool is told about its upstream.
+     *
+     * @param upstream the name its closes are counted under until a call has used a connection
+     * @param maxConnections this loop's share of the upstream's {@code maxConnections}
+     * @param idleTimeout how long a connection may sit idle before the pool closes it
+     */
+    record Settings(String upstream, int maxConnections, int connectTimeoutMillis, Duration idleTimeout) {
+        Settings {
+            requireNonNull(upstream, "upstream");
+            requireNonNull(idleTimeout, "idleTimeout");
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: > 0)");
+            }
+        }
+    }
+
+    UpstreamPool(EventLoop loop, Bootstrap bootstrap, UpstreamAddress address, Settings settings,
+            GatewayMetrics metrics) {
         this.loop = requireNonNull(loop, "loop");
         this.bootstrap = bootstrap.clone(loop).option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                connectTimeoutMillis);
+                settings.connectTimeoutMillis());
         this.address = requireNonNull(address, "address");
-        this.maxConnections = Math.max(1, maxConnections);
+        this.maxConnections = Math.max(1, settings.maxConnections());
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+        this.upstream = settings.upstream();
+        this.metrics = requireNonNull(metrics, "metrics");
     }
 
     /** A connection ready for a request: an idle one, a new one, or the next one released. */
@@ -67,14 +118,23 @@ final class UpstreamPool {
         final long now = System.nanoTime();
         while ((channel = idle.pollLast()) != null) {
             final BackendHandler backend = BackendHandler.of(channel);
+            final long idleNanos = backend.idleNanos(now);
+            if (idleNanos >= idleTimeoutNanos) {
+                // Its timer is late (a busy loop): it is as good as closed, and so are the older ones.
+                discard(channel, backend, PooledConnectionClose.IDLE);
+                continue;
+            }
             if (channel.isActive() && !backend.trustChanged()
-                    && !(backend.idleNanos(now) >= CHECK_AFTER_IDLE_NANOS && closedByPeer(channel))) {
+                    && !(idleNanos >= CHECK_AFTER_IDLE_NANOS && closedByPeer(channel))) {
                 backend.borrowed();
                 return promise.setSuccess(channel);
             }
-            // Found closed, or verified under trust roots since replaced, before any byte of a request was
-            // written: replaced silently.
-            channel.close();
+            if (channel.isActive() && backend.trustChanged()) {
+                channel.close(); // verified under trust roots since replaced: retired, not stale
+                continue;
+            }
+            // Found closed before any byte of a request was written: replaced silently.
+            discard(channel, backend, PooledConnectionClose.STALE);
         }
         if (open < maxConnections) {
             connect(promise);
@@ -140,11 +200,49 @@ final class UpstreamPool {
         BackendHandler.of(channel).idle();
         idle.addLast(channel);
         channel.read(); // notice a close by the backend while idle
+        if (idleTimer == null) {
+            idleTimer = loop.schedule(this::closeExpired, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * The idle timer: closes the connections idle for {@code idleTimeout} (the oldest are first in the list),
+     * then waits for the next one to get there. One task per pool at a time, none while nothing is idle.
+     */
+    private void closeExpired() {
+        idleTimer = null;
+        final long now = System.nanoTime();
+        Channel oldest;
+        while ((oldest = idle.peekFirst()) != null) {
+            final BackendHandler backend = BackendHandler.of(oldest);
+            final long left = idleTimeoutNanos - backend.idleNanos(now);
+            if (left > 0) {
+                idleTimer = loop.schedule(this::closeExpired, left, TimeUnit.NANOSECONDS);
+                return;
+            }
+            idle.pollFirst();
+            discard(oldest, backend, PooledConnectionClose.IDLE);
+        }
+    }
+
+    /** Closes a connection taken off the idle list, counting why. */
+    private void discard(Channel channel, BackendHandler backend, PooledConnectionClose reason) {
+        metrics.upstreamConnectionClosed(lastUpstream(backend), reason);
+        channel.close();
+    }
+
+    private String lastUpstream(BackendHandler backend) {
+        final String last = backend == null ? null : backend.upstream();
+        return last != null ? last : upstream;
     }
 
     private void closed(Channel channel) {
         open--;
-        idle.remove(channel);
+        if (idle.remove(channel)) {
+            // It closed while idle, and not by the pool's hand (the pool takes a connection off the list
+            // before closing it): the backend ended it.
+            metrics.upstreamConnectionClosed(lastUpstream(BackendHandler.of(channel)), PooledConnectionClose.STALE);
+        }
         // Capacity is free again: a waiter gets a fresh connection.
         Promise<Channel> next;
         while ((next = waiting.poll()) != null) {
@@ -157,6 +255,10 @@ final class UpstreamPool {
 
     /** Closes every idle connection (shutdown). */
     void closeIdle() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
         Channel channel;
         while ((channel = idle.poll()) != null) {
             channel.close();

@@ -3,6 +3,7 @@ package dev.privateupstream.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.UpstreamConfig;
+import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.tls.UpstreamTls;
 import dev.privateupstream.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -16,6 +17,7 @@ import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -32,7 +34,9 @@ import java.util.Map;
  * <p>An {@code https} upstream's pool connects with TLS ({@link UpstreamTls}); its trust source is part of
  * the pool's key, so two upstreams at one address that trust different CAs never share a connection. When
  * a CA file is reloaded, the connections verified under the roots it replaced are not lent again
- * ({@link BackendHandler#trustChanged()}): requests in flight on them finish, then they are closed.
+ * ({@link BackendHandler#trustChanged()}): requests in flight on them finish, then they are closed. The
+ * upstream's {@code idleTimeout} is part of the key too: a reload that changes it starts a new pool, and the
+ * old one's idle connections close on their old schedule.
  */
 public final class UpstreamPools {
     /** Host names resolve asynchronously (with /etc/hosts and TTL caching), never by a blocking lookup. */
@@ -47,6 +51,7 @@ public final class UpstreamPools {
     private final UpstreamTls tls = new UpstreamTls();
     private final int loops;
     private final int connectTimeoutMillis;
+    private final GatewayMetrics metrics;
     private final List<Map<PoolKey, UpstreamPool>> all = new ArrayList<>();
     private final FastThreadLocal<LoopPools> perLoop = new FastThreadLocal<>() {
         @Override
@@ -63,9 +68,10 @@ public final class UpstreamPools {
      * @param group the event loops client connections run on; backend connections run on the same ones
      * @param channelClass the socket channel class of the transport in use
      * @param loops how many event loops {@code group} has (each gets a share of {@code maxConnections})
+     * @param metrics where the pools count the connections they close
      */
     public UpstreamPools(EventLoopGroup group, Class<? extends SocketChannel> channelClass, int loops,
-            int connectTimeoutMillis, int maxResponseHeaderBytes) {
+            int connectTimeoutMillis, int maxResponseHeaderBytes, GatewayMetrics metrics) {
         this.bootstrap = new Bootstrap().group(requireNonNull(group, "group")).channel(channelClass)
                 .option(ChannelOption.AUTO_READ, false)
                 // The client side's allocator: pooled direct buffers, cached per event loop (Netty 4.2
@@ -81,6 +87,7 @@ public final class UpstreamPools {
         this.maxResponseHeaderBytes = maxResponseHeaderBytes;
         this.loops = Math.max(1, loops);
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.metrics = requireNonNull(metrics, "metrics");
     }
 
     /** The pool of the calling event loop for this upstream. Must run on {@code loop}. */
@@ -89,12 +96,14 @@ public final class UpstreamPools {
         UpstreamPool pool = pools.byConfig.get(upstream);
         if (pool == null) {
             final UpstreamAddress address = UpstreamAddress.of(upstream.url());
-            final PoolKey key = new PoolKey(address, address.https() ? upstream.caFile() : null);
+            final PoolKey key = new PoolKey(address, address.https() ? upstream.caFile() : null,
+                    upstream.idleTimeout());
             pool = pools.byAddress.get(key);
             if (pool == null) {
                 // maxConnections is per upstream across loops: each loop gets its share, at least one.
                 final int share = (upstream.maxConnections() + loops - 1) / loops;
-                pool = new UpstreamPool(loop, bootstrapFor(key), address, share, connectTimeoutMillis);
+                pool = new UpstreamPool(loop, bootstrapFor(key), address, new UpstreamPool.Settings(upstream.name(),
+                        share, connectTimeoutMillis, upstream.idleTimeout()), metrics);
                 pools.byAddress.put(key, pool);
             }
             pools.byConfig.put(upstream, pool);
@@ -136,8 +145,11 @@ public final class UpstreamPools {
         tls.close();
     }
 
-    /** What makes two upstreams share a pool: the address and, for https, the CA file trusted. */
-    private record PoolKey(UpstreamAddress address, Path caFile) {
+    /**
+     * What makes two upstreams share a pool: the address, for https the CA file trusted, and how long a
+     * connection may sit idle.
+     */
+    private record PoolKey(UpstreamAddress address, Path caFile, Duration idleTimeout) {
     }
 
     private static final class LoopPools {

@@ -189,7 +189,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         backend = acquire.getNow();
-        BackendHandler.of(backend).bind(this);
+        BackendHandler.of(backend).bind(this, exchange.upstream());
         if (exchange.expectContinue()) {
             ctx.writeAndFlush(GatewayResponses.continueResponse());
         }
@@ -443,7 +443,7 @@ public final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
         final Channel b = backend;
         backend = null;
         if (b != null) {
-            BackendHandler.of(b).bind(null);
+            BackendHandler.of(b).unbind();
             pool.release(b, reusable);
         }
     }
