@@ -1,19 +1,14 @@
 package dev.privateupstream.proxy;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.privateupstream.config.UpstreamProtocol;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
 import dev.privateupstream.signalr.SignalRRequestCheck;
 import io.netty.channel.ChannelHandler.Sharable;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * The SignalR checks of SPEC §6a, after the access decision so that a caller who is not an approved
@@ -24,26 +19,14 @@ import io.netty.util.ReferenceCountUtil;
  * checks them. Increments {@code gateway_denied_total{reason}}.
  */
 @Sharable
-final class SignalRCheckHandler extends ChannelInboundHandlerAdapter {
-    private final GatewayMetrics metrics;
-
+final class SignalRCheckHandler extends CallCheckHandler {
     SignalRCheckHandler(GatewayMetrics metrics) {
-        this.metrics = requireNonNull(metrics, "metrics");
+        super(metrics);
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest) {
-            final ProxyExchange exchange = ProxyExchange.current(ctx.channel());
-            final DenyReason reason = exchange.protocol() == UpstreamProtocol.SIGNALR
-                    ? check((HttpRequest) msg, exchange.snapshot) : null;
-            if (reason != null) {
-                AccessDecisionHandler.deny(ctx, exchange, reason, metrics);
-                ReferenceCountUtil.release(msg); // refused: never forwarded
-                return;
-            }
-        }
-        ctx.fireChannelRead(msg); // ownership passes on
+    DenyReason refusal(HttpRequest request, ProxyExchange exchange) {
+        return exchange.protocol() == UpstreamProtocol.SIGNALR ? check(request, exchange.snapshot) : null;
     }
 
     static DenyReason check(HttpRequest request, PolicySnapshot snapshot) {

@@ -1,19 +1,14 @@
 package dev.privateupstream.proxy;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.privateupstream.config.UpstreamProtocol;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.policy.DenyReason;
 import dev.privateupstream.policy.PolicySnapshot;
 import dev.privateupstream.webpubsub.WebPubSubEventCheck;
 import io.netty.channel.ChannelHandler.Sharable;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * The Web PubSub checks of SPEC §13 on calls routed to a {@code protocol: webpubsub} upstream, after the
@@ -24,29 +19,17 @@ import io.netty.util.ReferenceCountUtil;
  * Increments {@code gateway_denied_total{reason}}.
  */
 @Sharable
-final class WebPubSubCheckHandler extends ChannelInboundHandlerAdapter {
-    private final GatewayMetrics metrics;
-
+final class WebPubSubCheckHandler extends CallCheckHandler {
     WebPubSubCheckHandler(GatewayMetrics metrics) {
-        this.metrics = requireNonNull(metrics, "metrics");
+        super(metrics);
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest) {
-            final ProxyExchange exchange = ProxyExchange.current(ctx.channel());
-            final HttpRequest request = (HttpRequest) msg;
-            // The abuse-protection handshake is no event: it names no connection to sign, and the backend
-            // answers it when the gateway does not (no allowedOrigins).
-            final DenyReason reason = exchange.protocol() == UpstreamProtocol.WEBPUBSUB
-                    && !AccessDecisionHandler.isHandshake(request) ? check(request, exchange.snapshot) : null;
-            if (reason != null) {
-                AccessDecisionHandler.deny(ctx, exchange, reason, metrics);
-                ReferenceCountUtil.release(msg); // refused: never forwarded
-                return;
-            }
-        }
-        ctx.fireChannelRead(msg); // ownership passes on
+    DenyReason refusal(HttpRequest request, ProxyExchange exchange) {
+        // The abuse-protection handshake is no event: it names no connection to sign, and the backend
+        // answers it when the gateway does not (no allowedOrigins).
+        return exchange.protocol() == UpstreamProtocol.WEBPUBSUB && !AccessDecisionHandler.isHandshake(request)
+                ? check(request, exchange.snapshot) : null;
     }
 
     static DenyReason check(HttpRequest request, PolicySnapshot snapshot) {
