@@ -11,6 +11,7 @@ import dev.privateupstream.store.EndpointResource;
 import dev.privateupstream.store.InvalidFieldException;
 import dev.privateupstream.store.ProposalCheck;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,9 +35,9 @@ final class StoredSet {
     private final Path where;
     /** By the name in the key, in key order (etcd's order). */
     private final TreeMap<String, Entry> entries = new TreeMap<>();
-    private final Map<String, SharedPrivateEndpoint> byName = new HashMap<>();
-    private final Map<String, SharedPrivateEndpoint> byPrefix = new HashMap<>();
-    private final Map<Long, SharedPrivateEndpoint> byLinkId = new HashMap<>();
+    private final Claims<String> byName = new Claims<>();
+    private final Claims<String> byPrefix = new Claims<>();
+    private final Claims<Long> byLinkId = new Claims<>();
     /** Keys changed since the last check; {@code null} when the next check must look at every key. */
     private Set<String> dirty;
     private List<SharedPrivateEndpoint> endpoints;
@@ -52,7 +53,7 @@ final class StoredSet {
 
     StoredSet(String prefix) {
         this.prefix = prefix;
-        this.where = Path.of("etcd:" + prefix);
+        this.where = printable("etcd:" + prefix);
     }
 
     boolean loaded() {
@@ -261,24 +262,16 @@ final class StoredSet {
     private List<SharedPrivateEndpoint> related(SharedPrivateEndpoint endpoint) {
         final Map<String, SharedPrivateEndpoint> others = new HashMap<>();
         final String own = endpoint.name().toLowerCase(Locale.ROOT);
-        addOther(others, byName.get(own), endpoint);
+        byName.othersInto(own, endpoint, others);
         for (IpPrefix ip : endpoint.privateIps()) {
-            addOther(others, byPrefix.get(ip.canonical()), endpoint);
+            byPrefix.othersInto(ip.canonical(), endpoint, others);
         }
         if (endpoint.linkId() != null) {
-            addOther(others, byLinkId.get(endpoint.linkId().value()), endpoint);
+            byLinkId.othersInto(endpoint.linkId().value(), endpoint, others);
         }
         final List<SharedPrivateEndpoint> list = new ArrayList<>(others.values());
         list.add(endpoint);
         return list;
-    }
-
-    private static void addOther(Map<String, SharedPrivateEndpoint> others, SharedPrivateEndpoint other,
-            SharedPrivateEndpoint self) {
-        // The stored version of the endpoint being changed is replaced by the change, not clashing with it.
-        if (other != null && other != self && !other.name().equals(self.name())) {
-            others.put(other.name(), other);
-        }
     }
 
     private List<ConfigError> located(List<ConfigError> errors, List<SharedPrivateEndpoint> list) {
@@ -326,13 +319,12 @@ final class StoredSet {
         if (endpoint == null) {
             return;
         }
-        // The first claim stays: a later key that claims the same is the one that clashes, and must find it.
-        byName.putIfAbsent(endpoint.name().toLowerCase(Locale.ROOT), endpoint);
+        byName.add(endpoint.name().toLowerCase(Locale.ROOT), endpoint);
         for (IpPrefix ip : endpoint.privateIps()) {
-            byPrefix.putIfAbsent(ip.canonical(), endpoint);
+            byPrefix.add(ip.canonical(), endpoint);
         }
         if (endpoint.linkId() != null) {
-            byLinkId.putIfAbsent(endpoint.linkId().value(), endpoint);
+            byLinkId.add(endpoint.linkId().value(), endpoint);
         }
     }
 
@@ -356,7 +348,38 @@ final class StoredSet {
     }
 
     private Path key(String name) {
-        return Path.of("etcd:" + prefix + name);
+        return printable("etcd:" + prefix + name);
+    }
+
+    /**
+     * A key as a path an error can name. A key is any bytes: a control character or a lone surrogate (from
+     * a JSON escape in a stored name) is written as {@code \\uXXXX}, since a path cannot hold them and the operator
+     * must still be told which key to fix; so is every character past ASCII where the JVM's file-name
+     * encoding cannot hold it (a POSIX locale).
+     */
+    static Path printable(String key) {
+        try {
+            return Path.of(escaped(key, false));
+        } catch (InvalidPathException e) {
+            return Path.of(escaped(key, true));
+        }
+    }
+
+    private static String escaped(String key, boolean asciiOnly) {
+        final StringBuilder text = new StringBuilder(key.length());
+        for (int i = 0; i < key.length(); i++) {
+            final char c = key.charAt(i);
+            final boolean pair = Character.isHighSurrogate(c) && i + 1 < key.length()
+                    && Character.isLowSurrogate(key.charAt(i + 1));
+            if (pair && !asciiOnly) {
+                text.append(c).append(key.charAt(++i));
+            } else if (Character.isISOControl(c) || Character.isSurrogate(c) || asciiOnly && c > 0x7e) {
+                text.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                text.append(c);
+            }
+        }
+        return text.toString();
     }
 
     /**

@@ -12,7 +12,6 @@ import dev.privateupstream.store.EndpointResource;
 import dev.privateupstream.store.InvalidFieldException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +88,7 @@ class StoredSetFuzzTest {
         final List<SharedPrivateEndpoint> parsed = new ArrayList<>();
         for (Map.Entry<String, byte[]> entry : model.entrySet()) {
             // As the set names a key's file (a path: doubled slashes fold, as in an error message).
-            final String key = Path.of("etcd:" + PREFIX + entry.getKey()).toString();
+            final String key = StoredSet.printable("etcd:" + PREFIX + entry.getKey()).toString();
             try {
                 parsed.add(EndpointResource.parse(entry.getValue()));
             } catch (InvalidFieldException e) {

@@ -102,6 +102,33 @@ class StoredSetTest {
         assertThat(set.endpoints()).extracting(SharedPrivateEndpoint::name).containsExactly("one", "two");
     }
 
+    @Test
+    void aBatchThatMovesAClaimFromOneEndpointToTwoOthersIsAClash() {
+        final StoredSet set = loaded(5, endpoint("a", "10.0.0.1"));
+        assertThat(set.errors(UPSTREAMS)).isEmpty();
+        // Found by StoredSetFuzzTest: with only the first claimant indexed, deleting it left the other two
+        // unindexed, and the check after the batch found nothing.
+        set.apply(List.of(put(endpoint("b", "10.0.0.1"), 6), put(endpoint("c", "10.0.0.1"), 7), delete("a", 8)));
+
+        assertThat(set.errors(UPSTREAMS)).isNotEmpty().allSatisfy(e ->
+                assertThat(e.message()).contains("10.0.0.1/32 is declared by both"));
+        set.apply(List.of(delete("b", 9)));
+        assertThat(set.errors(UPSTREAMS)).isEmpty();
+    }
+
+    @Test
+    void aKeyOrNameAPathCannotHoldIsReportedWithItsCharactersEscaped() {
+        final StoredSet set = loaded(5);
+        set.apply(List.of(put("nul\u0000key", endpoint("nul", "10.0.0.1"), 6),
+                put("surrogate", endpoint("x\ud800y", "10.0.0.2"), 7)));
+
+        // Each is named, escaped where a path cannot hold it: the key with NUL (its name differs), the key
+        // "surrogate" (likewise), and the name with the lone surrogate (not a valid endpoint name).
+        assertThat(set.errors(UPSTREAMS)).extracting(e -> e.file().toString()).contains(
+                "etcd:" + PREFIX + "nul\\u0000key", "etcd:" + PREFIX + "surrogate", "etcd:" + PREFIX + "x\\ud800y");
+        assertThat(StoredSet.printable("etcd:/p/x\ud800y").toString()).isEqualTo("etcd:/p/x\\ud800y");
+    }
+
     private static EndpointChange.Proposal proposal(StoredSet set, SharedPrivateEndpoint changed) {
         final List<SharedPrivateEndpoint> next = new ArrayList<>(set.endpoints());
         next.removeIf(e -> e.name().equals(changed.name()));
