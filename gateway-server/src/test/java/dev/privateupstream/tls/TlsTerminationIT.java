@@ -98,6 +98,27 @@ class TlsTerminationIT {
     }
 
     @Test
+    void aReturningClientResumesItsSession() throws Exception {
+        // Resumption is what keeps connection churn over TLS cheap (benchmarks/README.md, issue 18).
+        for (String version : new String[] {"-tls1_3", "-tls1_2"}) {
+            final Path session = dir.resolve("session" + version + ".pem");
+            final String client = "openssl s_client -connect 127.0.0.1:" + gateway.port() + " " + version
+                    + " -servername localhost -CAfile " + ca.caCertificate() + " -ign_eof";
+            // TLS 1.3 tickets are sent after the handshake, with the first answer: so ask something (the
+            // connection closed after it) and keep s_client's input open meanwhile.
+            final String ask = "(printf 'GET /resume HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n"
+                    + "\\r\\n'; sleep 1) | ";
+            final Result first = ExternalProcess.run(dir, Duration.ofSeconds(20), "sh", "-c",
+                    ask + client + " -sess_out " + session);
+            assertThat(session).as(version + ": s_client kept a session: " + first.output()).isNotEmptyFile();
+
+            final Result second = ExternalProcess.run(dir, Duration.ofSeconds(20), "sh", "-c",
+                    ask + client + " -sess_in " + session);
+            assertThat(second.output()).as(version).contains("Reused, TLSv1." + version.charAt(version.length() - 1));
+        }
+    }
+
+    @Test
     void refusesTls11() throws Exception {
         // SECLEVEL=0 lets this openssl offer TLS 1.1 at all, so the refusal is the gateway's.
         final Result result = openssl("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", "-servername", "localhost");
