@@ -6,6 +6,7 @@ import dev.privateupstream.admin.AdminServer;
 import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.config.ListenConfig;
+import dev.privateupstream.config.UpstreamConfig;
 import dev.privateupstream.identity.CallerIdentities;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.net.LocalHost;
@@ -19,6 +20,7 @@ import dev.privateupstream.store.Replica;
 import dev.privateupstream.store.etcd.EtcdEndpointStore;
 import dev.privateupstream.tls.ServerTls;
 import dev.privateupstream.transport.Transport;
+import dev.privateupstream.upstream.UpstreamAddress;
 import dev.privateupstream.upstream.UpstreamPools;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -33,7 +35,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +70,6 @@ public final class GatewayServer implements AutoCloseable {
         // First, so that TLS files that do not load stop the start before the event loops exist.
         tls = ServerTls.start(() -> policy.get().config().listen().tls());
         this.metrics = requireNonNull(metrics, "metrics");
-        metrics.endpoints(policy.get());
-        identities = new CallerIdentities(metrics::identityKeyRefresh);
-        identities.prepare(policy.get().config());
-        policy.onSwap(snapshot -> {
-            metrics.endpoints(snapshot);
-            identities.prepare(snapshot.config());
-        });
         this.transport = requireNonNull(transport, "transport");
         if (transport == Transport.best()) {
             for (String reason : Transport.passedOver(transport)) {
@@ -82,6 +80,35 @@ public final class GatewayServer implements AutoCloseable {
         workers = transport.newGroup(threads, "gateway-io");
         pools = new UpstreamPools(workers, transport.clientChannel(), threads,
                 (int) config.limits().upstreamConnectTimeout().toMillis(), 65536, metrics);
+        metrics.endpoints(policy.get());
+        metrics.certificatesInUse(certificatesInUse(policy.get().config()));
+        identities = new CallerIdentities(metrics::identityKeyRefresh);
+        identities.prepare(policy.get().config());
+        policy.onSwap(snapshot -> {
+            metrics.endpoints(snapshot);
+            metrics.certificatesInUse(certificatesInUse(snapshot.config()));
+            identities.prepare(snapshot.config());
+        });
+    }
+
+    /**
+     * The certificates {@code config} puts in use, for {@code gateway_tls_certificate_expiry_timestamp_seconds}:
+     * the proxy listener's chain and the trust roots of each {@code https} upstream with a {@code caFile}
+     * (loaded here, off the event loops, if no pool loaded them yet). The system trust store is left out: its
+     * hundred-odd roots expire on the distribution's schedule, not the operator's.
+     */
+    private Map<String, Supplier<Instant>> certificatesInUse(GatewayConfig config) {
+        final Map<String, Supplier<Instant>> inUse = new HashMap<>();
+        if (config.listen().tls() != null) {
+            inUse.put(GatewayMetrics.LISTEN_CERTIFICATE, tls::expiry);
+        }
+        for (UpstreamConfig upstream : config.upstreams()) {
+            if (upstream.caFile() != null && UpstreamAddress.of(upstream.url()).https()) {
+                inUse.put(GatewayMetrics.UPSTREAM_CERTIFICATE_PREFIX + upstream.name(),
+                        pools.trust(upstream.caFile())::expiry);
+            }
+        }
+        return inUse;
     }
 
     /**
@@ -237,6 +264,7 @@ public final class GatewayServer implements AutoCloseable {
      */
     public boolean drain(Duration timeout) throws InterruptedException {
         draining = true;
+        metrics.draining();
         if (listener != null) {
             listener.close().sync();
         }

@@ -18,6 +18,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -153,6 +154,17 @@ public final class PemFiles {
         }
         throw new IllegalArgumentException(source + ": the private key cannot be read by any of "
                 + String.join(", ", KEY_ALGORITHMS) + expected);
+    }
+
+    /**
+     * When the first of {@code certificates} expires: the earliest {@code notAfter}, after which a chain stops
+     * verifying (and a set of trust roots stops trusting what that root signed).
+     *
+     * @throws IllegalArgumentException when {@code certificates} is empty
+     */
+    public static Instant earliestExpiry(List<X509Certificate> certificates) {
+        return certificates.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo)
+                .orElseThrow(() -> new IllegalArgumentException("certificates: [] (expected: at least one)"));
     }
 
     /**

@@ -71,6 +71,22 @@ class PemFilesTest {
     }
 
     @Test
+    void earliestExpiryIsTheSoonestNotAfterWhereverItStandsInTheFile() throws Exception {
+        final Path a = key("a.key", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");
+        final Path b = key("b.key", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");
+        openssl(dir, "req", "-x509", "-key", a.toString(), "-out", "long.pem", "-days", "30", "-subj", "/CN=long");
+        openssl(dir, "req", "-x509", "-key", b.toString(), "-out", "short.pem", "-days", "3", "-subj", "/CN=short");
+        final Path both = dir.resolve("both.pem");
+        Files.writeString(both, Files.readString(dir.resolve("long.pem")) + Files.readString(dir.resolve("short.pem")));
+
+        final List<X509Certificate> certificates = PemFiles.certificates(both);
+        assertThat(certificates.get(0).getNotAfter()).isAfter(certificates.get(1).getNotAfter());
+        assertThat(PemFiles.earliestExpiry(certificates)).isEqualTo(certificates.get(1).getNotAfter().toInstant());
+        assertThatThrownBy(() -> PemFiles.earliestExpiry(List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected: at least one");
+    }
+
+    @Test
     void refusesAKeyOfAnotherCertificate() throws Exception {
         final Path a = key("a.key", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");
         final Path b = key("b.key", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");

@@ -17,12 +17,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Every meter of SPEC §8, named by the constants below. Label values come only from enums, configured
@@ -48,6 +51,12 @@ public final class GatewayMetrics {
     public static final String IDENTITY_KEY_REFRESHES = "gateway_identity_key_refreshes";
     public static final String SEND_TIMEOUTS = "gateway_send_timeouts";
     public static final String UPSTREAM_CONNECTIONS_CLOSED = "gateway_upstream_connections_closed";
+    public static final String TLS_CERTIFICATE_EXPIRY = "gateway_tls_certificate_expiry_timestamp_seconds";
+    public static final String DRAINING = "gateway_draining";
+    /** {@code certificate} of the proxy listener's certificate chain ({@code listen.tls}). */
+    public static final String LISTEN_CERTIFICATE = "listen";
+    /** Prefix of the {@code certificate} of an upstream's trust roots ({@code upstreams[].caFile}). */
+    public static final String UPSTREAM_CERTIFICATE_PREFIX = "upstream:";
     /** {@code result} of a key set fetch that loaded a set. */
     public static final String KEY_REFRESH_SUCCESS = "success";
     /** {@code result} of a key set fetch that did not (no answer, an error status, not a key set). */
@@ -72,6 +81,11 @@ public final class GatewayMetrics {
     private final Counter keyRefreshSuccesses;
     private final Counter keyRefreshFailures;
     private final Counter sendTimeouts;
+    private final AtomicInteger draining = new AtomicInteger();
+    /** The certificates in use, by {@code certificate} label; what their gauges read at each scrape. */
+    private volatile Map<String, Supplier<Instant>> certificates = Map.of();
+    /** The gauges of {@link #certificates}, guarded by itself: a reload adds and removes them. */
+    private final Map<String, Gauge> certificateGauges = new HashMap<>();
 
     public GatewayMetrics() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -109,6 +123,9 @@ public final class GatewayMetrics {
         keyRefreshFailures = keyRefreshes(KEY_REFRESH_FAILURE);
         sendTimeouts = Counter.builder(SEND_TIMEOUTS)
                 .description("Client connections closed because a response could not be written for limits.sendTimeout")
+                .register(registry);
+        Gauge.builder(DRAINING, draining, AtomicInteger::get)
+                .description("1 from SIGTERM (SPEC §9) until the process exits: the proxy drains its connections")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -256,6 +273,44 @@ public final class GatewayMetrics {
         return Counter.builder(IDENTITY_KEY_REFRESHES)
                 .description("Fetches of the signing keys that verify the services' Entra ID tokens")
                 .tag("result", result).register(registry);
+    }
+
+    /** {@code gateway_draining}: the drain of SPEC §9 has started. */
+    public void draining() {
+        draining.set(1);
+    }
+
+    /**
+     * {@code gateway_tls_certificate_expiry_timestamp_seconds{certificate}}: the certificates in use from now
+     * on, by label value ({@link #LISTEN_CERTIFICATE}, {@link #UPSTREAM_CERTIFICATE_PREFIX} plus an upstream's
+     * name), each with what gives the expiry of its files in force, read at each scrape; {@code null} while
+     * they never loaded, shown as {@code NaN}. Series of certificates no longer in use are removed, so a
+     * reload that drops TLS or an upstream drops its series.
+     */
+    public void certificatesInUse(Map<String, Supplier<Instant>> expiries) {
+        synchronized (certificateGauges) {
+            certificates = Map.copyOf(expiries);
+            certificateGauges.entrySet().removeIf(gauge -> {
+                if (expiries.containsKey(gauge.getKey())) {
+                    return false;
+                }
+                registry.remove(gauge.getValue());
+                return true;
+            });
+            for (String certificate : expiries.keySet()) {
+                certificateGauges.computeIfAbsent(certificate, c -> Gauge.builder(TLS_CERTIFICATE_EXPIRY,
+                                () -> certificateExpiry(c))
+                        .description("When the certificate in use expires, unix seconds: the earliest notAfter of "
+                                + "the listener's chain or of an upstream's trust roots")
+                        .tag("certificate", c).register(registry));
+            }
+        }
+    }
+
+    private double certificateExpiry(String certificate) {
+        final Supplier<Instant> expiry = certificates.get(certificate);
+        final Instant notAfter = expiry == null ? null : expiry.get();
+        return notAfter == null ? Double.NaN : notAfter.getEpochSecond();
     }
 
     /** How many configuration changes were applied ({@code true}) or rejected since start. */

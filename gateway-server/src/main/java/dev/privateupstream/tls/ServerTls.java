@@ -11,8 +11,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.PrivateKey;
-import java.time.Duration;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -44,7 +45,7 @@ public final class ServerTls implements AutoCloseable {
     private final Supplier<TlsConfig> config;
     private final TlsProvider provider;
     private final ScheduledExecutorService watcher;
-    private volatile SslContext current;
+    private volatile InForce current;
     // Poll state, touched only by the watcher thread (and the constructor before it starts).
     private TlsConfig loadedConfig;
     private PemPair loaded;
@@ -92,7 +93,17 @@ public final class ServerTls implements AutoCloseable {
 
     /** The context for the next connection, or {@code null} when the proxy port is plain HTTP. */
     public SslContext current() {
-        return current;
+        final InForce inForce = current;
+        return inForce == null ? null : inForce.context();
+    }
+
+    /**
+     * When the chain in force stops being valid: the earliest {@code notAfter} of its certificates (the leaf's,
+     * unless an intermediate expires first); {@code null} when the proxy port is plain HTTP.
+     */
+    public Instant expiry() {
+        final InForce inForce = current;
+        return inForce == null ? null : inForce.expiry();
     }
 
     /**
@@ -102,13 +113,17 @@ public final class ServerTls implements AutoCloseable {
      * @param handshakeTimeout how long a client may take to complete its handshake
      */
     public SslHandler newHandler(ByteBufAllocator alloc, Duration handshakeTimeout) {
-        final SslContext context = current;
+        final SslContext context = current();
         if (context == null) {
             return null;
         }
         final SslHandler handler = context.newHandler(alloc);
         handler.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
         return handler;
+    }
+
+    /** The server context in force and when its chain expires. */
+    private record InForce(SslContext context, Instant expiry) {
     }
 
     /** The certificate and key files as read, to compare with the next poll. */
@@ -131,15 +146,15 @@ public final class ServerTls implements AutoCloseable {
      *
      * @throws IllegalArgumentException when the files do not hold a matching certificate chain and key
      */
-    private SslContext build(TlsConfig tls, PemPair pair) {
+    private InForce build(TlsConfig tls, PemPair pair) {
         final List<X509Certificate> chain = PemFiles.certificates(pair.certificate(), tls.certificate().toString());
         final PrivateKey key = PemFiles.privateKey(pair.key(), tls.privateKey().toString());
         PemFiles.checkKeyPair(chain.get(0), key, tls.privateKey().toString());
         try {
-            return SslContextBuilder.forServer(key, chain)
+            return new InForce(SslContextBuilder.forServer(key, chain)
                     .sslProvider(provider.sslProvider())
                     .protocols(TlsProvider.PROTOCOLS)
-                    .build();
+                    .build(), PemFiles.earliestExpiry(chain));
         } catch (SSLException e) {
             throw new IllegalArgumentException(provider + " refused the certificate and key: " + e.getMessage(), e);
         }
@@ -162,7 +177,7 @@ public final class ServerTls implements AutoCloseable {
             if (tls.equals(loadedConfig) && pair.sameAs(loaded)) {
                 return;
             }
-            final SslContext next = build(tls, pair);
+            final InForce next = build(tls, pair);
             current = next;
             loadedConfig = tls;
             loaded = pair;

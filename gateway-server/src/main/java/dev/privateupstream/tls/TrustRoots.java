@@ -2,6 +2,7 @@ package dev.privateupstream.tls;
 
 import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
+import java.time.Instant;
 
 /**
  * The trust roots that {@code https} upstreams sharing one {@code caFile} (or the system trust store) verify
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 public final class TrustRoots {
     private final Path caFile;
     private volatile SslContext current;
+    private volatile Instant expiry;
     // Poll state, touched only by the thread that first loads the file and then (after the roots are
     // published through UpstreamTls's map) by the watcher thread.
     /** The file content {@link #current} was built from; {@code null} until it first loads. */
@@ -31,13 +33,22 @@ public final class TrustRoots {
         return current;
     }
 
+    /**
+     * When the first of the roots in force expires (the earliest {@code notAfter} in the CA file); {@code null}
+     * for the system trust store and while the CA file has never loaded.
+     */
+    public Instant expiry() {
+        return expiry;
+    }
+
     /** The CA file, or {@code null} for the system trust store (never reloaded). */
     public Path caFile() {
         return caFile;
     }
 
-    void swap(SslContext next, byte[] content) {
+    void swap(SslContext next, byte[] content, Instant nextExpiry) {
         current = next;
+        expiry = nextExpiry;
         loaded = content;
         lastProblem = null;
     }

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * against the URL's host (HTTPS endpoint identification, as a browser does; an IP literal must be in the
  * certificate's IP SANs). The URL's host is also sent as SNI when it is a name.
  *
- * <p>One client context per trust source ({@link TrustRoots}), built when a pool for such an upstream is
- * first made and shared by every event loop. Like the proxy port's certificate ({@link ServerTls}), each
+ * <p>One client context per trust source ({@link TrustRoots}), built when the configuration in force first
+ * names a CA file (the system trust store: when a pool for such an upstream is first made) and shared by
+ * every event loop. Like the proxy port's certificate ({@link ServerTls}), each
  * CA file in use is then watched: a small daemon thread, started with the first one, reads them every
  * {@code pollMillis} and, when a file's content changed, builds a new context off the event loops and
  * swaps it in for the connections made afterwards. The content is compared, not the modification time,
@@ -65,7 +66,7 @@ public final class UpstreamTls implements AutoCloseable {
 
     /**
      * The trust roots of {@code caFile}, or of the system trust store when it is {@code null}. The first call
-     * for a file loads it on the calling thread (a pool's creation, once per file) and starts watching it;
+     * for a file loads it on the calling thread (the configuration's, once per file) and starts watching it;
      * later calls return the same roots. A file that does not load gives roots without a context until it
      * does (see {@link TrustRoots#current()}), logged.
      */
@@ -154,7 +155,7 @@ public final class UpstreamTls implements AutoCloseable {
             return;
         }
         final boolean first = trust.loaded == null;
-        trust.swap(next, content);
+        trust.swap(next, content, PemFiles.earliestExpiry(roots));
         if (first) {
             logger.info("TLS to upstreams: provider {}, trusting {}", provider.describe(), describe(file, roots));
         } else {

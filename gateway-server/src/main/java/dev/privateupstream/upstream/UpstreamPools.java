@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.privateupstream.config.UpstreamConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.tls.TrustRoots;
 import dev.privateupstream.tls.UpstreamTls;
 import dev.privateupstream.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -123,6 +124,14 @@ public final class UpstreamPools {
         }
         return base.clone().handler(new BackendChannelInitializer(maxResponseHeaderBytes, tls.trust(key.caFile()),
                 key.address()));
+    }
+
+    /**
+     * The trust roots of an {@code https} upstream's {@code caFile}, the ones its pools verify with: loaded on
+     * the calling thread the first time a file is named, then watched ({@link UpstreamTls#trust}).
+     */
+    public TrustRoots trust(Path caFile) {
+        return tls.trust(requireNonNull(caFile, "caFile"));
     }
 
     /** Closes the idle connections of every pool; each on its own loop. */

@@ -6,9 +6,11 @@ import dev.privateupstream.testing.AdminClient;
 import dev.privateupstream.testing.AdminClient.Answer;
 import dev.privateupstream.testing.BackendExtension;
 import dev.privateupstream.testing.GatewayExtension;
+import dev.privateupstream.testing.PrometheusText;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.TestGateway;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,6 +37,7 @@ class AdminServerIT {
 
     @Test
     void readinessTurns503WhileDrainingAndTheAdminServerStaysUp() throws Exception {
+        assertThat(draining()).isEqualTo(0.0);
         backend.get().holdReplies();
         try (RawClient inFlight = gateway.caller("127.0.0.10")) {
             inFlight.send("POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
@@ -55,7 +58,7 @@ class AdminServerIT {
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.body()).contains("draining");
             assertThat(anonymous().get("/healthz").status()).isEqualTo(200);
-            assertThat(anonymous().get("/metrics").status()).isEqualTo(200);
+            assertThat(draining()).isEqualTo(1.0);
             assertThat(drained).isNotDone();
 
             backend.get().releaseReplies();
@@ -64,6 +67,15 @@ class AdminServerIT {
             assertThat(response.header("Connection")).isEqualTo("close");
             assertThat(drained.get()).isTrue();
         }
+        // Until the process exits: a replica still scraped with 1 for long is a drain that does not end.
+        assertThat(draining()).isEqualTo(1.0);
+    }
+
+    /** {@code gateway_draining} as {@code /metrics} shows it. */
+    private double draining() throws Exception {
+        final Answer metrics = anonymous().get("/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        return PrometheusText.parse(metrics.body()).value("gateway_draining", Map.of());
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -67,6 +68,20 @@ public final class ExternalProcess {
             org.junit.jupiter.api.Assumptions.abort(debianPackage + " is not installed");
         }
         return binary;
+    }
+
+    /**
+     * {@code command} run under {@code setpriv --pdeathsig KILL} where setpriv is installed, so that the kernel
+     * kills a server the test started (nginx, Prometheus) when the JVM dies before the test could.
+     */
+    public static List<String> diesWithThisJvm(List<String> command) {
+        final Path setpriv = find(List.of("/usr/bin/setpriv", "/bin/setpriv"));
+        if (setpriv == null) {
+            return command;
+        }
+        final List<String> bound = new ArrayList<>(List.of(setpriv.toString(), "--pdeathsig", "KILL", "--"));
+        bound.addAll(command);
+        return bound;
     }
 
     /** The first of {@code candidates} that is an executable file, or {@code null}. */

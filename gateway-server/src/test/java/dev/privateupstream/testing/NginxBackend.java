@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -74,13 +73,8 @@ public final class NginxBackend implements AfterAllCallback {
                 "    }",
                 "}",
                 ""));
-        final List<String> command = new ArrayList<>();
-        final Path setpriv = ExternalProcess.find(List.of("/usr/bin/setpriv", "/bin/setpriv"));
-        if (setpriv != null) {
-            command.addAll(List.of(setpriv.toString(), "--pdeathsig", "KILL", "--"));
-        }
-        command.addAll(List.of(nginx.toString(), "-p", dir + "/", "-c", config.toString(),
-                "-e", dir.resolve("error.log").toString()));
+        final List<String> command = ExternalProcess.diesWithThisJvm(List.of(nginx.toString(), "-p", dir + "/",
+                "-c", config.toString(), "-e", dir.resolve("error.log").toString()));
         process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("nginx.out").toFile()).start();
         process.getOutputStream().close();

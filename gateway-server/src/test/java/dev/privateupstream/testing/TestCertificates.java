@@ -27,11 +27,16 @@ public final class TestCertificates {
 
     /** A new CA named {@code /CN=name} in {@code dir} (EC P-256, valid two days). */
     public static TestCertificates create(Path dir, String name) throws IOException, InterruptedException {
+        return create(dir, name, 2);
+    }
+
+    /** A new CA named {@code /CN=name} in {@code dir}, valid {@code days} days from now. */
+    public static TestCertificates create(Path dir, String name, int days) throws IOException, InterruptedException {
         final Path certificate = dir.resolve(name + "-ca.pem");
         final Path key = dir.resolve(name + "-ca.key");
         ExternalProcess.check(dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(), "-out", certificate.toString(),
-                "-days", "2", "-subj", "/CN=" + name, "-addext", "basicConstraints=critical,CA:TRUE",
+                "-days", Integer.toString(days), "-subj", "/CN=" + name, "-addext", "basicConstraints=critical,CA:TRUE",
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign");
         return new TestCertificates(dir, certificate, key);
     }
@@ -57,6 +62,17 @@ public final class TestCertificates {
      */
     public Issued issueFor(String extendedKeyUsage, String file, String commonName, String... subjectAltNames)
             throws IOException, InterruptedException {
+        return issue(2, extendedKeyUsage, file, commonName, subjectAltNames);
+    }
+
+    /** Like {@link #issue(String, String, String...)}, valid {@code days} days from now. */
+    public Issued issueValidFor(int days, String file, String commonName, String... subjectAltNames)
+            throws IOException, InterruptedException {
+        return issue(days, "serverAuth", file, commonName, subjectAltNames);
+    }
+
+    private Issued issue(int days, String extendedKeyUsage, String file, String commonName,
+            String... subjectAltNames) throws IOException, InterruptedException {
         final Path key = dir.resolve(file + ".key");
         final Path request = dir.resolve(file + ".csr");
         final Path certificate = dir.resolve(file + ".pem");
@@ -70,7 +86,8 @@ public final class TestCertificates {
                 "-subj", "/CN=" + commonName);
         ExternalProcess.check(dir, "openssl", "x509", "-req", "-in", request.toString(), "-CA",
                 caCertificate.toString(), "-CAkey", caKey.toString(), "-set_serial",
-                "0x" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE), "-days", "2",
+                "0x" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE), "-days",
+                Integer.toString(days),
                 "-extfile", extensions.toString(), "-out", certificate.toString());
         return new Issued(certificate, key);
     }
