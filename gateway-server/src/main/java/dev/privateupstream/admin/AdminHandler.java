@@ -61,7 +61,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         previous = previous.thenCombine(response, (ignored, r) -> r)
                 .exceptionally(e -> {
-                    logger.error("admin request failed", e);
+                    logger.error("admin request failed, answered 500: a bug in the gateway; please report it with this "
+                            + "stack trace", e);
                     return AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
                 })
                 .thenAccept(r -> ctx.executor().execute(() -> write(ctx, r, version, keepAlive)));
