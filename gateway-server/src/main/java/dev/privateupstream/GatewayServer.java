@@ -283,7 +283,8 @@ public final class GatewayServer implements AutoCloseable {
         }
         final boolean clean = clientChannels.isEmpty();
         if (!clean) {
-            logger.warn("drain timeout: closing {} connections still open", clientChannels.size());
+            logger.warn("drain timeout: closing {} connections still open; raise limits.drainTimeout (and the "
+                    + "termination grace period above it) if requests need longer", clientChannels.size());
             clientChannels.close().await(5, TimeUnit.SECONDS);
         }
         return clean;

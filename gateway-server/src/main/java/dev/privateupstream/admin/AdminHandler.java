@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes one admin connection's requests (SPEC §7): {@code /healthz}, {@code /readyz}, {@code /metrics},
- * {@code /api/*} and the page's files.
+ * {@code /api/*}, the page's files and the API's OpenAPI document (SPEC §12).
  *
  * <p>API changes complete on the configuration thread, later than the request arrived; answers still go
  * out in request order (each waits for the one before), and the connection reads no further while one is
@@ -61,7 +61,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         previous = previous.thenCombine(response, (ignored, r) -> r)
                 .exceptionally(e -> {
-                    logger.error("admin request failed", e);
+                    logger.error("admin request failed, answered 500: a bug in the gateway; please report it with this "
+                            + "stack trace", e);
                     return AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
                 })
                 .thenAccept(r -> ctx.executor().execute(() -> write(ctx, r, version, keepAlive)));
@@ -73,7 +74,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         final String path = new QueryStringDecoder(request.uri()).rawPath();
         final HttpMethod method = request.method();
-        if (path.startsWith(EndpointApi.PREFIX)) {
+        // The API's own description is public, as the page that calls the API is: it holds no endpoint data.
+        if (path.startsWith(EndpointApi.PREFIX) && !path.equals(AdminPage.OPENAPI_PATH)) {
             return api.handle(method, path, request.headers().get(HttpHeaderNames.AUTHORIZATION),
                     ByteBufUtil.getBytes(request.content()));
         }

@@ -9,9 +9,12 @@ import java.util.Map;
 /**
  * The admin web page (SPEC §7 {@code GET /}): plain HTML, CSS and JavaScript from the jar's
  * {@code admin/} folder, read once at start. The page calls the REST API with the token the operator types;
- * it holds no secret itself.
+ * it holds no secret itself. The same folder holds the API's OpenAPI 3.1 document, served at
+ * {@value #OPENAPI_PATH} (SPEC §12), which like the page needs no token.
  */
 final class AdminPage {
+    static final String OPENAPI_PATH = "/api/openapi.json";
+
     /**
      * The page loads only its own files and talks only to this server; no inline script, no frames, so
      * that an endpoint's description can never run as code, even if it slipped past the page's escaping.
@@ -32,7 +35,8 @@ final class AdminPage {
                 "/", index,
                 "/index.html", index,
                 "/admin.css", load("admin.css", "text/css; charset=utf-8"),
-                "/admin.js", load("admin.js", "text/javascript; charset=utf-8"));
+                "/admin.js", load("admin.js", "text/javascript; charset=utf-8"),
+                OPENAPI_PATH, load("openapi.json", "application/json"));
     }
 
     /** The file served at {@code path}, or {@code null}. */

@@ -250,7 +250,9 @@ final class EndpointApi {
                 ? failure.getCause() : failure;
         if (cause instanceof StoreUnavailableException) {
             // SPEC §10: fail static; the set in force stays, the write is refused with one word.
-            logger.warn("admin API: {}; nothing changed", cause.getMessage());
+            logger.warn("admin API: {}; nothing changed; check that the etcd cluster "
+                    + "(sharedPrivateEndpoints.etcd.endpoints) is reachable and has quorum, then retry",
+                    cause.getMessage());
             return AdminResponse.json(HttpResponseStatus.SERVICE_UNAVAILABLE, AdminResponse.object()
                     .put("error", HttpResponseStatus.SERVICE_UNAVAILABLE.reasonPhrase())
                     .put("reason", "store-unavailable")
@@ -266,14 +268,16 @@ final class EndpointApi {
                     + "there, or mount a writable file to use this API");
         }
         if (cause instanceof IOException) {
-            logger.error("admin API: the change could not be written; nothing changed", cause);
+            logger.error("admin API: the change could not be written; nothing changed; check that the endpoints "
+                    + "file and its folder are writable by the gateway and the disk has room", cause);
             return AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "the change could not be written to the endpoints file, nothing changed: " + cause.getMessage());
         }
         if (cause instanceof IllegalStateException) {
             return AdminResponse.error(HttpResponseStatus.SERVICE_UNAVAILABLE, cause.getMessage());
         }
-        logger.error("admin API: the change failed; nothing changed", cause);
+        logger.error("admin API: the change failed; nothing changed; a bug in the gateway: please report it "
+                + "with this stack trace", cause);
         return AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the change failed: " + cause);
     }
 

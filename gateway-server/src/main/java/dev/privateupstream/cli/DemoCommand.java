@@ -38,7 +38,13 @@ import picocli.CommandLine;
  * until interrupted (SPEC §3, §13).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start a demo backend and the gateway on loopback, send sample SignalR calls, keep running.")
+        description = {"Start a demo backend and the gateway on loopback, send sample calls, keep running.",
+                "The ports are free ones, printed. The sample SignalR and Web PubSub calls print one line each "
+                + "with their status and reason; the gateway then runs until interrupted, with its admin page "
+                + "open to try approvals."},
+        footer = {"  java -jar gateway.jar demo",
+                "  DEMO_ADMIN_TOKEN=secret java -jar gateway.jar demo --access-log"},
+        exitCodeList = {"0:interrupted after a clean stop", "2:the demo could not start"})
 final class DemoCommand implements Callable<Integer> {
     private static final String[] FILES = {"gateway.yaml", "endpoints.yaml"};
 

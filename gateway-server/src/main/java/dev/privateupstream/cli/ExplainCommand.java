@@ -24,7 +24,17 @@ import picocli.CommandLine;
  * allowed, 1 denied ({@code no-route} included), 2 bad input (SPEC §3).
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = "Print the decision the gateway would take for a call, and why, without sending anything.")
+        description = {"Print the decision the gateway would take for a call, and why, without sending anything.",
+                "It names the upstream, the endpoint and the rule that made the decision.",
+                "Without --host only upstreams without hosts can match; signatures and request validation are "
+                + "reported as not evaluated."},
+        footer = {"  java -jar gateway.jar explain -c gateway.yaml --source 10.1.0.4 \\",
+                "      --host func-a.example",
+                "  java -jar gateway.jar explain -c gateway.yaml --source 10.2.0.4 \\",
+                "      --link-id 520093697 --hub chat --category messages --event broadcast",
+                "  java -jar gateway.jar explain -c gateway.yaml --service webpubsub \\",
+                "      --source 10.1.0.4 --hub chat --event connect"},
+        exitCodeList = {"0:allowed", "1:denied (no-route included)", "2:bad input or configuration"})
 final class ExplainCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;

@@ -17,7 +17,19 @@ import picocli.CommandLine.Option;
 /**
  * {@code run --config FILE}: runs the gateway until SIGTERM or SIGINT, then drains (SPEC §9) and exits 0.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway.")
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run the gateway until SIGTERM or SIGINT, then drain and exit.",
+                "The proxy listener, the admin server and the configuration watch run until SIGTERM or SIGINT; "
+                + "then /readyz turns 503, in-flight requests finish (up to limits.drainTimeout) and the process "
+                + "exits 0.",
+                "Changes to the configuration and endpoints files apply while it runs; a bad change is logged and "
+                + "the last good configuration stays in force."},
+        footer = {"  java -jar gateway.jar run --config /etc/gateway/gateway.yaml",
+                "  java -jar gateway.jar run -c gateway.yaml --transport epoll --threads 4",
+                "  java -jar gateway.jar validate -c gateway.yaml && \\",
+                "      java -jar gateway.jar run -c gateway.yaml"},
+        exitCodeList = {"0:stopped by SIGTERM or SIGINT after draining",
+                "2:bad usage or configuration, or the store refused the gateway: nothing started"})
 final class RunCommand implements Callable<Integer> {
     private static final Logger logger = LoggerFactory.getLogger(RunCommand.class);
 

@@ -37,9 +37,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "send",
          description = {
-             "Sends one SignalR upstream call (or, with --service webpubsub, one Web PubSub CloudEvents call)",
-             "as the service would, from a chosen source address,",
-             "and prints the response. Exit 0 on a 2xx answer, 1 on another status, 2 on bad input or a failed call." },
+             "Send one SignalR or Web PubSub upstream call as the service would, and print the response.",
+             "A SignalR upstream call, or with --service webpubsub a Web PubSub CloudEvents call, is sent from "
+             + "a chosen source address, signed with the keys given." },
+         footer = {"  java -jar gateway.jar send --url http://127.0.0.1:8080 --source 127.0.0.10 \\",
+                 "      --key \"$KEY\"",
+                 "  java -jar gateway.jar send --url http://127.0.0.1:8080/api/chat \\",
+                 "      --event broadcast --arg hello --key \"$KEY\"",
+                 "  java -jar gateway.jar send --service webpubsub --handshake \\",
+                 "      --url http://127.0.0.1:8080"},
+         exitCodeList = {"0:a 2xx answer", "1:another status", "2:bad input, or the call could not be made"},
          sortOptions = false)
 public final class SendCommand implements Callable<Integer> {
 

@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "store", mixinStandardHelpOptions = true,
         description = "Export the endpoints of the configured store as an endpoints file, or replace them with one.",
+        footer = {"  java -jar gateway.jar store export --config gateway.yaml > endpoints.yaml",
+                "  java -jar gateway.jar store import --config gateway.yaml --file endpoints.yaml"},
+        exitCodeList = {"0:done", "2:bad usage, configuration or file, or the store did not answer"},
         subcommands = {StoreCommand.Export.class, StoreCommand.Import.class})
 final class StoreCommand implements Runnable {
     @CommandLine.Spec
@@ -35,8 +38,10 @@ final class StoreCommand implements Runnable {
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Print the endpoint set in force in the store as an endpoints file (YAML).", "",
-                    "Example: java -jar gateway.jar store export --config gateway.yaml > endpoints.yaml"})
+            description = "Print the endpoint set in force in the store as an endpoints file (YAML).",
+            footer = {"  java -jar gateway.jar store export --config gateway.yaml > endpoints.yaml",
+                    "  java -jar gateway.jar store export -c gateway.yaml | diff endpoints.yaml -"},
+            exitCodeList = {"0:printed", "2:bad usage or configuration, or the store did not answer"})
     static final class Export implements Callable<Integer> {
         @Mixin
         ConfigOption config;
@@ -58,9 +63,13 @@ final class StoreCommand implements Runnable {
     }
 
     @Command(name = "import", mixinStandardHelpOptions = true,
-            description = {"Validate an endpoints file and replace the whole set in the store with it, in one "
-                    + "transaction.", "",
-                    "Example: java -jar gateway.jar store import --config gateway.yaml --file endpoints.yaml"})
+            description = "Validate an endpoints file and replace the whole set in the store with it, in one "
+                    + "transaction.",
+            footer = {"  java -jar gateway.jar store import --config gateway.yaml --file endpoints.yaml",
+                    "  java -jar gateway.jar store export -c old.yaml > e.yaml && \\",
+                    "      java -jar gateway.jar store import -c new.yaml --file e.yaml"},
+            exitCodeList = {"0:imported", "2:bad usage, configuration or file (every error printed, nothing "
+                    + "imported), or the store did not answer"})
     static final class Import implements Callable<Integer> {
         @Mixin
         ConfigOption config;

@@ -273,11 +273,13 @@ public final class KeySetSource implements AutoCloseable {
                 }
             } else if (before == null) {
                 logger.warn("Fetching the signing keys from {} failed: {}; no keys yet, so calls that need a token "
-                        + "get 503 identity-unavailable; retrying in {}",
-                        jwksUrl, failure, Duration.ofMillis(delayMillis));
+                        + "get 503 identity-unavailable; retrying in {}; check that the gateway reaches that URL over "
+                        + "HTTPS (identity.jwksUrl, outbound firewall, proxy)", jwksUrl, failure,
+                        Duration.ofMillis(delayMillis));
             } else {
                 logger.warn("Fetching the signing keys from {} failed: {}; keeping the {} loaded before, "
-                        + "retrying in {}", jwksUrl, failure, keys(before), Duration.ofMillis(delayMillis));
+                        + "retrying in {}; check that the gateway reaches that URL over HTTPS", jwksUrl, failure,
+                        keys(before), Duration.ofMillis(delayMillis));
             }
         }
         refreshes.accept(fetched != null ? SUCCESS : FAILURE);

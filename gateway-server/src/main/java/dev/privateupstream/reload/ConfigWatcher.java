@@ -104,7 +104,8 @@ final class ConfigWatcher {
     private void rejected(List<ConfigError> errors) {
         metrics.reload(false);
         logger.warn("configuration change rejected, the last good configuration stays in force "
-                + "(generation {}); {} error(s):\n{}", policy.get().generation(), errors.size(),
+                + "(generation {}); fix the {} error(s) below, each at its file, line and key:\n{}",
+                policy.get().generation(), errors.size(),
                 errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
     }
 
@@ -127,7 +128,7 @@ final class ConfigWatcher {
     private static void restartOnly(String key, Object was, Object now) {
         if (!Objects.equals(was, now)) {
             logger.warn("{} changed from {} to {}: it applies at the next start; the gateway keeps "
-                    + "what it started with", key, was, now);
+                    + "what it started with until it is restarted", key, was, now);
         }
     }
 }

@@ -86,7 +86,8 @@ public final class LiveConfig implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             // A failed poll must not cancel the schedule: the next one may well succeed.
-            logger.error("configuration watch failed; trying again at the next poll", e);
+            logger.error("configuration watch failed; trying again at the next poll; check that the configuration "
+                    + "and endpoints files are readable by the gateway", e);
         }
     }
 

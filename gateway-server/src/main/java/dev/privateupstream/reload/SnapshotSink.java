@@ -47,8 +47,9 @@ final class SnapshotSink implements EndpointSink {
     @Override
     public void reject(String what, List<ConfigError> errors) {
         metrics.reload(false);
-        logger.warn("endpoints change from {} rejected, the last good set stays in force (generation {}); {} "
-                + "error(s):\n{}", what, policy.get().generation(), errors.size(),
+        logger.warn("endpoints change from {} rejected, the last good set stays in force (generation {}); fix "
+                + "the {} error(s) below, each at its file, line and key:\n{}", what, policy.get().generation(),
+                errors.size(),
                 errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
     }
 

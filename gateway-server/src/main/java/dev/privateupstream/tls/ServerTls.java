@@ -188,7 +188,8 @@ public final class ServerTls implements AutoCloseable {
             final String problem = String.valueOf(e.getMessage());
             if (!problem.equals(lastProblem)) {
                 lastProblem = problem;
-                logger.warn("TLS certificate or key changed but does not load, keeping the one in force: {}",
+                logger.warn("TLS certificate or key changed but does not load, keeping the one in force: {}; fix "
+                        + "listen.tls.certificate and privateKey (PEM; the key must match the certificate)",
                         problem);
             }
         }

@@ -100,7 +100,8 @@ public final class UpstreamTls implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             // Not kept: the next pool made tries again. Its calls fail (502) rather than the client connection.
             logger.error("TLS to upstreams: the system trust store does not load, calls to https upstreams "
-                    + "without a caFile fail: {}", e.getMessage());
+                    + "without a caFile fail: {}; set upstreams[].caFile, or repair the Java runtime's cacerts",
+                    e.getMessage());
             return new TrustRoots(null, null);
         }
         logger.info("TLS to upstreams: provider {}, trusting the system trust store", provider.describe());
@@ -170,10 +171,10 @@ public final class UpstreamTls implements AutoCloseable {
         trust.lastProblem = problem;
         if (trust.current() == null) {
             logger.warn("TLS to upstreams: CA file does not load, calls to the upstreams that trust it fail until "
-                    + "it does: {}", problem);
+                    + "it does: {}; fix upstreams[].caFile (PEM certificates)", problem);
         } else {
-            logger.warn("TLS to upstreams: CA file changed but does not load, keeping the trust roots in force: {}",
-                    problem);
+            logger.warn("TLS to upstreams: CA file changed but does not load, keeping the trust roots in force: {}; "
+                    + "fix upstreams[].caFile (PEM certificates)", problem);
         }
     }
 

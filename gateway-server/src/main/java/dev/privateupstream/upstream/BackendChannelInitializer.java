@@ -64,7 +64,9 @@ final class BackendChannelInitializer extends ChannelInitializer<SocketChannel> 
             ssl.handshakeFuture().addListener(f -> {
                 // Only TLS failures: a connection closed early (its client went away) is no news.
                 if (!f.isSuccess() && f.cause() instanceof SSLException) {
-                    logger.warn("TLS handshake with upstream {} failed: {}", address, rootMessage(f.cause()));
+                    logger.warn("TLS handshake with upstream {} failed: {}; check that it speaks TLS on that port and "
+                            + "that its certificate chains to upstreams[].caFile (or the system trust store "
+                            + "without one) and names that host", address, rootMessage(f.cause()));
                 }
             });
             ch.pipeline().addLast("tls", ssl);

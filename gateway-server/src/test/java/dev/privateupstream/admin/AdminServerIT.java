@@ -6,6 +6,7 @@ import dev.privateupstream.testing.AdminClient;
 import dev.privateupstream.testing.AdminClient.Answer;
 import dev.privateupstream.testing.BackendExtension;
 import dev.privateupstream.testing.GatewayExtension;
+import dev.privateupstream.testing.OpenApiContract;
 import dev.privateupstream.testing.PrometheusText;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.TestGateway;
@@ -91,6 +92,26 @@ class AdminServerIT {
         assertThat(anonymous().get("/admin.css").header("Content-Type")).isEqualTo("text/css; charset=utf-8");
         assertThat(anonymous().get("/index.html").body()).isEqualTo(page.body());
         assertThat(anonymous().get("/admin.js?v=1").status()).isEqualTo(200);
+    }
+
+    @Test
+    void servesItsOpenApiDocumentWithoutAToken() throws Exception {
+        final Answer answer = anonymous().get(AdminPage.OPENAPI_PATH);
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.header("Content-Type")).isEqualTo("application/json");
+        assertThat(answer.body()).isEqualTo(OpenApiContract.read(OpenApiContract.RESOURCE));
+        assertThat(answer.json().path("openapi").asText()).isEqualTo("3.1.0");
+        assertThat(anonymous().post(AdminPage.OPENAPI_PATH, "{}").status()).isEqualTo(405);
+    }
+
+    /** The other way round from the check of every answer: each path the document lists is served. */
+    @Test
+    void answersEveryPathItsDocumentLists() throws Exception {
+        for (String path : OpenApiContract.admin().paths()) {
+            final Answer answer = gateway.admin().get(path.replace("{name}", "pending"));
+            final int expected = path.endsWith("/approve") || path.endsWith("/reject") ? 405 : 200;
+            assertThat(answer.status()).as(path).isEqualTo(expected);
+        }
     }
 
     @Test

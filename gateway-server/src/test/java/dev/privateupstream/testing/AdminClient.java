@@ -8,10 +8,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Calls the admin server of a test gateway over HTTP, with the bearer token of {@link TestGateway} unless
  * told otherwise, and reads JSON answers.
+ *
+ * <p>Every answer is checked against the admin API's OpenAPI document ({@link OpenApiContract}) before the
+ * test sees it; one the document does not describe fails the test with an {@link AssertionError}.
  */
 public final class AdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,6 +77,12 @@ public final class AdminClient {
             request.header("Authorization", "Bearer " + token);
         }
         final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        final List<String> violations = OpenApiContract.admin().violations(method, path, response.statusCode(),
+                name -> response.headers().firstValue(name).orElse(null), response.body());
+        if (!violations.isEmpty()) {
+            throw new AssertionError("the admin server's answer breaks its OpenAPI document (admin/openapi.json):\n"
+                    + String.join("\n", violations));
+        }
         JsonNode parsed = null;
         if (response.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
             parsed = JSON.readTree(response.body());

@@ -179,7 +179,8 @@ public final class EtcdEndpointStore implements EndpointStore {
                         + "set replaces this one once it answers", config.cacheFile(), cached.size(), problem);
                 return new EndpointSet(cached, 0);
             } catch (ConfigException e) {
-                logger.error("the cache file {} cannot be used ({} error(s)):\n{}", config.cacheFile(),
+                logger.error("the cache file {} cannot be used ({} error(s)); fix or delete it (the gateway rewrites "
+                        + "it from the store):\n{}", config.cacheFile(),
                         e.errors().size(), ConfigError.describeAll(e.errors()));
             }
         }
@@ -297,8 +298,9 @@ public final class EtcdEndpointStore implements EndpointStore {
                     // gateway_store_up turns 1 as soon as the store answers again, not at the next check.
                     timer.execute(EtcdEndpointStore.this::checkHealth);
                 } else {
-                    logger.warn("watch of {} lost; resuming from revision {}", describe(), watch == null ? revision
-                            : watch.nextRevision());
+                    logger.warn("watch of {} lost; resuming from revision {}; calls are decided on the set in force "
+                            + "meanwhile; if this repeats, check the etcd cluster's health and the network to it",
+                            describe(), watch == null ? revision : watch.nextRevision());
                     up(false);
                 }
             }
@@ -335,13 +337,14 @@ public final class EtcdEndpointStore implements EndpointStore {
                 deliver(new Inbox.Whole(snapshot));
                 watchFrom(snapshot.revision() + 1);
             } catch (StoreUnavailableException e) {
-                logger.warn("reading {} failed ({}); trying again in {} ms", describe(), e.getMessage(),
-                        RETRY_MILLIS);
+                logger.warn("reading {} failed ({}); trying again in {} ms; check that the cluster is reachable and "
+                        + "has quorum", describe(), e.getMessage(), RETRY_MILLIS);
                 resyncSoon(RETRY_MILLIS, counted);
             } catch (RuntimeException e) {
                 // Refused (credentials revoked, permissions): say so loudly, and keep trying, more slowly.
-                logger.error("reading {} was refused: {}; trying again in {} ms", describe(), e.getMessage(),
-                        10 * RETRY_MILLIS);
+                logger.error("reading {} was refused: {}; trying again in {} ms; check sharedPrivateEndpoints.etcd "
+                        + "username, password and tls, and that the user may read the prefix", describe(),
+                        e.getMessage(), 10 * RETRY_MILLIS);
                 resyncSoon(10 * RETRY_MILLIS, counted);
             }
         }, delayMillis, TimeUnit.MILLISECONDS);
@@ -606,7 +609,8 @@ public final class EtcdEndpointStore implements EndpointStore {
             EndpointsFile.write(config.cacheFile(), endpoints);
         } catch (IOException e) {
             logger.warn("could not rewrite the cache file {}: {}; a start without the store would use an older "
-                    + "set", config.cacheFile(), e.toString());
+                    + "set; check that the file and its folder are writable and the disk has room",
+                    config.cacheFile(), e.toString());
         }
     }
 

@@ -247,8 +247,9 @@ final class ResumingWatch implements EtcdWatch {
             return;
         }
         downLogged = true;
-        logger.warn("etcd: {} dropped: {}; reconnecting from revision {} every {} ms, next endpoint first", name,
-                why, nextRevision, RECONNECT_DELAY_MILLIS);
+        logger.warn("etcd: {} dropped: {}; reconnecting from revision {} every {} ms, next endpoint first; "
+                + "if this lasts, check that sharedPrivateEndpoints.etcd.endpoints are reachable and the cluster "
+                + "has quorum", name, why, nextRevision, RECONNECT_DELAY_MILLIS);
     }
 
     private String endpointOf(Channel ch) {
@@ -260,7 +261,8 @@ final class ResumingWatch implements EtcdWatch {
         try {
             callback.run();
         } catch (RuntimeException e) {
-            logger.error("etcd: the listener of {} threw", name, e);
+            logger.error("etcd: the listener of {} threw; the watch goes on; a bug in the gateway: please report it "
+                    + "with this stack trace", name, e);
         }
     }
 
