@@ -3,7 +3,7 @@
 #
 #   benchmarks/peer-bench.sh [--job whole|proxy] [--transport LIST] [--tls] [--churn] [--workers N]
 #                            [--duration S] [--conns N] [--threads T] [--rounds R] [--warmup S] [--port P]
-#                            [--no-build] [--keep-peers]
+#                            [--resume] [--no-build] [--keep-peers]
 #   defaults: --job whole --transport auto,epoll --workers 1 --rounds 5 --warmup 30 --port 18083; the rest as
 #   the harness's run.sh
 #
@@ -16,7 +16,10 @@
 #   in benchmarks/tls/ (ports 18091, 18092; named nginx and haproxy in the table), the gateways with
 #   listen.tls; the backend target is left out.
 # --churn: a new connection for every request (post.lua with "Connection: close"); with --tls each is a
-#   full handshake (wrk does not resume sessions; churn-resume.sh measures resumed ones).
+#   full handshake (wrk does not resume sessions).
+# --resume: TLS churn with session resumption (implies --tls --churn): h2load --h1, which resumes each
+#   client's session on its next connection, drives the same request instead of wrk: a fixed count per
+#   round (--requests, default 30000; --warmup S warms up with S x 1000 requests); req/s only.
 #
 # Builds gateway-server/target-bench/gateway.jar, writes the gateways' configuration next to the peers'
 # (the same /tmp/peer-bench/cidrs.txt allow list, the same backend 127.0.0.1:18080), starts the gateways
@@ -37,19 +40,21 @@ pb=${PEER_BENCH_DIR:-$(cd "$root/.." && pwd)/shared/tools/peer-bench}
 [ -x "$pb/run.sh" ] || { echo "peer-bench.sh: no tools/peer-bench/run.sh (set PEER_BENCH_DIR)" >&2; exit 2; }
 export PB_RUN=${PB_RUN:-/tmp/peer-bench}
 
-workers=1 port=18083 build=1 keep_peers=0 transports=auto,epoll job=whole tls=0 churn=0
+workers=1 port=18083 build=1 keep_peers=0 transports=auto,epoll job=whole tls=0 churn=0 resume=0 requests=30000
 rounds=5 warmup=30
 pass=()
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --job) job=${2:?}; shift 2 ;;
     --tls) tls=1; shift ;;
     --churn) churn=1; shift ;;
+    --resume) resume=1 tls=1 churn=1; shift ;;
     --workers) workers=${2:?}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
     --warmup) warmup=${2:?}; shift 2 ;;
     --duration|--conns|--threads) pass+=("$1" "${2:?}"); shift 2 ;;
+    --requests) requests=${2:?}; shift 2 ;;
     --port) port=${2:?}; shift 2 ;;
     --transport) transports=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -233,6 +238,74 @@ done
 [ "${gw_names[0]}" = gateway ] || cp "$gw/${gw_names[0]}.yaml" "$gw/gateway.yaml"
 log "$prefixes prefixes; job $job, tls $tls, churn $churn; JVM: $jvm_opts"
 
+# --- --resume: h2load instead of wrk ------------------------------------------------------------------
+# resumed_rounds --target NAME=URL ...: warms up each target, then R rounds of h2load --h1 against each in
+# turn, a new connection per request, each client resuming its TLS session; prints req/s per round, the
+# medians and each gateway's ratios to nginx and HAProxy (medians of the per-round ratios). h2load's
+# timed mode (-D) hangs when the server closes every connection, so each round is a count of requests.
+resumed_rounds() {
+  local names=() urls=() r i n conns=64 line rps ok sig body res
+  while [ $# -gt 0 ]; do
+    case $1 in --target) names+=("${2%%=*}"); urls+=("${2#*=}"); shift 2 ;; *) shift ;; esac
+  done
+  set -- "${pass[@]}"
+  while [ $# -gt 0 ]; do
+    case $1 in --conns) conns=$2 ;; esac
+    shift 2
+  done
+  command -v h2load >/dev/null || { log "h2load missing (Debian's nghttp2-client; the harness's setup.sh)"; exit 2; }
+  # post.lua's request: its body (the Lua concatenation, written out) and headers, signature included
+  sig=$(sed -n 's/.*X-ASRS-Signature"\] = "\(sha256=[0-9a-f]*\)".*/\1/p' "$pb/conf/post.lua")
+  body=$PB_RUN/resume-body.json
+  printf '%s' '{"type":"message","hub":"chat","target":"broadcast","connectionId":"abc","userId":"user-000123",' \
+    '"seq":42,"ts":"2025-01-01T00:00:00Z","payload":{"text":"hello from peer-bench, a small chat message"}}' > "$body"
+  local h=(-H 'Content-Type: application/json' -H 'X-ASRS-Hub: chat' -H 'X-ASRS-Category: messages'
+           -H 'X-ASRS-Event: broadcast' -H 'X-ASRS-Connection-Id: abc' -H "X-ASRS-Signature: $sig"
+           -H 'X-Forwarded-For: 203.0.113.66' -H 'Connection: close')
+  res=$PB_RUN/results/resume-$(date +%Y%m%d-%H%M%S)
+  mkdir -p "$res"
+  local warm=$((warmup * 1000))
+  echo "# h2load --h1 -c$conns -n$requests, Connection: close, sessions resumed; rounds=$rounds warmup=$warm requests"
+  for i in "${!names[@]}"; do
+    h2load --h1 -c "$conns" -n "$warm" -d "$body" "${h[@]}" "${urls[$i]}" > "$res/warmup-${names[$i]}.txt" 2>&1
+  done
+  printf 'round\ttarget\trps\tsucceeded\tfailed\n' > "$res/runs.tsv"
+  for r in $(seq "$rounds"); do
+    for i in "${!names[@]}"; do
+      n=${names[$i]}
+      h2load --h1 -c "$conns" -n "$requests" -d "$body" "${h[@]}" "${urls[$i]}" > "$res/r$r-$n.txt" 2>&1
+      rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$res/r$r-$n.txt")
+      line=$(grep '^status codes:' "$res/r$r-$n.txt")
+      ok=$(sed -n 's/^requests: .* \([0-9]*\) succeeded, \([0-9]*\) failed.*/\1 \2/p' "$res/r$r-$n.txt")
+      printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "${rps:-NA}" ${ok:-NA NA} >> "$res/runs.tsv"
+      log "round $r $n: ${rps:-NA} req/s ($line)"
+      sleep 1
+    done
+  done
+  awk -F'\t' -v gateways="${gw_names[*]}" '
+    function median(list,   n, a, i, j, t) {
+      n = split(list, a, " "); if (n == 0) return "NA"
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    NR == 1 || $3 == "NA" { next }
+    { rps[$2] = rps[$2] " " $3; failed[$2] += $5; r[$2, $1] = $3; rounds[$1] = 1
+      if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+    END {
+      printf "\n%-9s %9s %8s\n", "target", "req/s", "failed"
+      for (i = 1; i <= n; i++) printf "%-9s %9.0f %8d\n", order[i], median(rps[order[i]]), failed[order[i]]
+      print ""
+      ng = split(gateways, gws, " ")
+      for (g = 1; g <= ng; g++) for (k = 1; k <= 2; k++) {
+        gwn = gws[g]; peer = k == 1 ? "nginx" : "haproxy"; rl = ""; won = 0; total = 0
+        for (x in rounds) if (((gwn, x) in r) && ((peer, x) in r) && r[peer, x] > 0) {
+          rl = rl " " r[gwn, x] / r[peer, x]; total++; if (r[gwn, x] >= r[peer, x]) won++ }
+        if (rl != "") printf "%s / %-8s throughput %.2fx   (more req/s in %d of %d rounds)\n", gwn, peer, median(rl), won, total
+      }
+    }' "$res/runs.tsv"
+  echo "(raw: $res)"
+}
+
 # --- the shared harness, the gateways as extra targets -----------------------------------------------
 targets=()
 if [ "$tls" = 1 ]; then
@@ -247,6 +320,10 @@ if [ "$tls" = 1 ]; then
 fi
 for k in "${!gw_names[@]}"; do targets+=(--target "${gw_names[$k]}=${gw_urls[$k]}"); done
 out=$gw/run-$(date +%Y%m%d-%H%M%S).log
+if [ "$resume" = 1 ]; then
+  resumed_rounds "${targets[@]}" 2>&1 | tee "$out"
+  exit 0
+fi
 "$harness/run.sh" --no-start --workers "$workers" --rounds "$rounds" --warmup "$warmup" "${pass[@]}" \
   "${targets[@]}" 2>&1 | tee "$out"
 raw=$(sed -n 's/.*raw: \(.*\))$/\1/p' "$out" | tail -1)
