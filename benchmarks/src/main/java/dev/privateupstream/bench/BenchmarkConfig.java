@@ -32,6 +32,11 @@ final class BenchmarkConfig {
     private BenchmarkConfig() {
     }
 
+    /** Loads {@code gatewayYaml} (which must name {@code endpoints.yaml}) with an empty endpoints file. */
+    static GatewayConfig load(String gatewayYaml) {
+        return load(gatewayYaml, List.of());
+    }
+
     /**
      * Loads {@code gatewayYaml} (which must name {@code endpoints.yaml}) with these endpoints, from a
      * temporary folder that is deleted afterwards.
@@ -50,7 +55,7 @@ final class BenchmarkConfig {
                         yaml.append("    - ").append(ip).append('\n');
                     }
                 }
-                Files.writeString(dir.resolve("endpoints.yaml"), yaml);
+                Files.writeString(dir.resolve("endpoints.yaml"), endpoints.isEmpty() ? "[]\n" : yaml);
                 return new ConfigLoader(Map.of()).load(dir.resolve("gateway.yaml"));
             } finally {
                 try (Stream<Path> files = Files.walk(dir)) {
