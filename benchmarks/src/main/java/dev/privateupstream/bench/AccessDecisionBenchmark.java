@@ -50,12 +50,6 @@ public class AccessDecisionBenchmark {
     private static final String[] UPSTREAMS = {"func-a", "func-b", "func-c"};
     /** The Host of a call to each upstream; func-c takes any Host. */
     private static final String[] HOSTS = {"func-a.example", "func-b.example:443", "gateway.example"};
-    private static final String CONFIG = "listen:\n  address: 127.0.0.1\n  port: 0\n"
-            + "upstreams:\n"
-            + BenchmarkConfig.upstream("func-a", "http://127.0.0.1:7071", "func-a.example")
-            + BenchmarkConfig.upstream("func-b", "http://127.0.0.1:7072", "func-b.example")
-            + BenchmarkConfig.upstream("func-c", "http://127.0.0.1:7073")
-            + "sharedPrivateEndpoints:\n  file: endpoints.yaml\n";
 
     @Param({"10", "1000", "100000"})
     int prefixes;
@@ -83,7 +77,8 @@ public class AccessDecisionBenchmark {
                 approved.add(e);
             }
         }
-        snapshot = PolicySnapshot.of(GeneratedEndpoints.configure(BenchmarkConfig.load(CONFIG), endpoints), 1);
+        snapshot = PolicySnapshot.of(
+                GeneratedEndpoints.configure(BenchmarkConfig.load(BenchmarkConfig.threeUpstreams()), endpoints), 1);
 
         final boolean wantV4 = caller.equals("v4");
         int tries = 0;

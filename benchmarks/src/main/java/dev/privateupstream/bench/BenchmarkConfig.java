@@ -77,6 +77,19 @@ final class BenchmarkConfig {
         return n;
     }
 
+    /**
+     * The decision benchmark's {@code gateway.yaml}: upstreams {@code func-a} and {@code func-b} routed by
+     * Host ({@code func-a.example}, {@code func-b.example}), {@code func-c} for any other Host.
+     */
+    static String threeUpstreams() {
+        return "listen:\n  address: 127.0.0.1\n  port: 0\n"
+                + "upstreams:\n"
+                + upstream("func-a", "http://127.0.0.1:7071", "func-a.example")
+                + upstream("func-b", "http://127.0.0.1:7072", "func-b.example")
+                + upstream("func-c", "http://127.0.0.1:7073")
+                + "sharedPrivateEndpoints:\n  file: endpoints.yaml\n";
+    }
+
     /** One upstream entry for {@code gateway.yaml}, {@code hosts} empty for any Host. */
     static String upstream(String name, String url, String... hosts) {
         return "  - name: " + name + "\n    resourceId: " + resource(name) + "\n    url: " + url + "\n"
