@@ -2,8 +2,8 @@
 # Issue 18's "Scale" numbers, each a curve against size; tables, CSV, JMH JSON and SVG plots in $SCALE_OUT.
 # Not part of `mvn verify`. Loopback only. Run it on a quiet machine: every part is timing-sensitive.
 #
-#   benchmarks/scale.sh                          # everything, full sizes (about 40 minutes)
-#   SCALE_QUICK=1 benchmarks/scale.sh            # a smoke test: small sizes, short runs (about 5 minutes)
+#   benchmarks/scale.sh                          # everything, full sizes (about 15 minutes)
+#   SCALE_QUICK=1 benchmarks/scale.sh            # a smoke test: small sizes, short runs (about 2 minutes)
 #   SCALE_PARTS=reload,storm benchmarks/scale.sh # some of: decision, memory, reload, storm, idle
 #   SCALE_SKIP_BUILD=1 ...                       # reuse the jars of -Dtarget.name=$SCALE_TARGET
 #
@@ -132,6 +132,12 @@ stop_gateway() {
   gateway_pid=
 }
 
+# reloads_applied: the gateway's gateway_config_reloads_total{result="applied"}, a whole number.
+reloads_applied() {
+  curl -fsS "http://127.0.0.1:$admin_port/metrics" \
+    | awk '/^gateway_config_reloads_total\{/ && /result="applied"/ { printf "%d\n", $NF }'
+}
+
 # p99_ms FILE: wrk --latency's 99th percentile in milliseconds.
 p99_ms() {
   awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000
@@ -225,9 +231,9 @@ if has_part storm; then
     (( $(wc -l < "$OUT/storm-reloads.csv") > 1 )) && break
     sleep 0.1
   done
-  reloads_before=$(wc -l < "$OUT/storm-reloads.csv")
+  reloads_before=$(reloads_applied)
   wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$STORM_SECONDS"s --latency -s "$lua" "$url" > "$OUT/storm-reloading.txt" 2>&1
-  reloads_during=$(( $(wc -l < "$OUT/storm-reloads.csv") - reloads_before ))
+  reloads_during=$(( $(reloads_applied) - reloads_before ))
   wait "$storm_pid" || { cat "$work/storm.txt"; exit 1; }
   stop_gateway
   steady=$(p99_ms "$OUT/storm-steady.txt")
@@ -244,7 +250,7 @@ if has_part storm; then
     echo
     awk -v s="$steady" -v r="$storm" \
       'BEGIN { printf "p99 ratio (reloads / steady): %.2f (target: at most 2)\n", r / s }'
-    echo "reloads put in force during the storm's wrk run: $reloads_during;" \
+    echo "reloads put in force during the storm's wrk run (gateway_config_reloads_total): $reloads_during;" \
       "$(awk -v s=$((STORM_SECONDS + 5)) '/^RESULT/ { split($4, c, "="); split($5, m, "="); split($6, x, "=")
          printf "%s in the driver\047s %d s, each in force after median %s ms, max %s ms", c[2], s, m[2], x[2] }' \
          "$work/storm.txt")"
