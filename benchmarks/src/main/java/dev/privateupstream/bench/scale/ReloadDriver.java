@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * ReloadDriver write  FILE ENDPOINTS RESOURCE                          the first file
  * ReloadDriver reload ADMIN_PORT FILE ENDPOINTS RESOURCE REPEATS CSV   one at a time, 2 s apart
- * ReloadDriver storm  ADMIN_PORT FILE ENDPOINTS RESOURCE SECONDS CSV   back to back for SECONDS
+ * ReloadDriver storm  ADMIN_PORT FILE ENDPOINTS RESOURCE SECONDS CSV [STOP_FILE]
+ *                                                                      back to back for SECONDS at most,
+ *                                                                      or until STOP_FILE exists
  * </pre>
  *
  * <p>The set: {@code scale-clients} ({@code 127.0.0.0/8}, approved: the load generator and the idle clients
@@ -69,6 +71,7 @@ public final class ReloadDriver {
         final int endpoints = Integer.parseInt(args[3]);
         final String resource = args[4];
         final Path csv = Path.of(args[6]);
+        final Path stop = args.length > 7 ? Path.of(args[7]) : null;
         final Path[] versions = {file.resolveSibling(file.getFileName() + ".a"),
             file.resolveSibling(file.getFileName() + ".b")};
         final Path next = file.resolveSibling(file.getFileName() + ".next");
@@ -79,7 +82,7 @@ public final class ReloadDriver {
         final List<Double> millis = new ArrayList<>();
         final long end = System.nanoTime() + durationNanos;
         for (int i = 0; i < repeats; i++) {
-            if (durationNanos > 0 && System.nanoTime() >= end) {
+            if (durationNanos > 0 && (System.nanoTime() >= end || stop != null && Files.exists(stop))) {
                 break;
             }
             if (durationNanos == 0 && i > 0) {
