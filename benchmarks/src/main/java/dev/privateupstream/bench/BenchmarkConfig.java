@@ -32,6 +32,11 @@ final class BenchmarkConfig {
     private BenchmarkConfig() {
     }
 
+    /** Loads {@code gatewayYaml} (which must name {@code endpoints.yaml}) with an empty endpoints file. */
+    static GatewayConfig load(String gatewayYaml) {
+        return load(gatewayYaml, List.of());
+    }
+
     /**
      * Loads {@code gatewayYaml} (which must name {@code endpoints.yaml}) with these endpoints, from a
      * temporary folder that is deleted afterwards.
@@ -50,7 +55,7 @@ final class BenchmarkConfig {
                         yaml.append("    - ").append(ip).append('\n');
                     }
                 }
-                Files.writeString(dir.resolve("endpoints.yaml"), yaml);
+                Files.writeString(dir.resolve("endpoints.yaml"), endpoints.isEmpty() ? "[]\n" : yaml);
                 return new ConfigLoader(Map.of()).load(dir.resolve("gateway.yaml"));
             } finally {
                 try (Stream<Path> files = Files.walk(dir)) {
@@ -70,6 +75,19 @@ final class BenchmarkConfig {
             n += e.privateIps().size();
         }
         return n;
+    }
+
+    /**
+     * The decision benchmark's {@code gateway.yaml}: upstreams {@code func-a} and {@code func-b} routed by
+     * Host ({@code func-a.example}, {@code func-b.example}), {@code func-c} for any other Host.
+     */
+    static String threeUpstreams() {
+        return "listen:\n  address: 127.0.0.1\n  port: 0\n"
+                + "upstreams:\n"
+                + upstream("func-a", "http://127.0.0.1:7071", "func-a.example")
+                + upstream("func-b", "http://127.0.0.1:7072", "func-b.example")
+                + upstream("func-c", "http://127.0.0.1:7073")
+                + "sharedPrivateEndpoints:\n  file: endpoints.yaml\n";
     }
 
     /** One upstream entry for {@code gateway.yaml}, {@code hosts} empty for any Host. */
