@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # profile.sh - where the gateway's CPU goes under the load benchmark's load (issue 6, part 3).
 #
-#   benchmarks/profile.sh [--seconds S] [--conns N] [--out DIR] [--transport NAME]
+#   benchmarks/profile.sh [--seconds S] [--conns N] [--out DIR] [--transport NAME] [--churn]
 #   defaults: --seconds 20 --conns 64 --out /tmp/gateway-profile --transport auto
+#   --churn: a new connection per request (the harness's request with "Connection: close")
 #
 # Runs gateway-server/target-bench/gateway.jar (build it with peer-bench.sh, or without --no-build)
 # on the configuration peer-bench.sh wrote to $PB_RUN/gateway/ (run peer-bench.sh once first; the
@@ -14,14 +15,15 @@
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/bench-env.sh"
-seconds=20 conns=64 out=/tmp/gateway-profile transport=auto
+seconds=20 conns=64 out=/tmp/gateway-profile transport=auto churn=0
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) seconds=${2:?}; shift 2 ;;
     --conns) conns=${2:?}; shift 2 ;;
     --transport) transport=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
-    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --churn) churn=1; shift ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 jar=$root/gateway-server/target-bench/gateway.jar
@@ -29,6 +31,13 @@ config=$PB_RUN/gateway/gateway.yaml
 require_files profile.sh "$jar" "$config"
 port=$(listen_port "$config")
 require_backend profile.sh "$config"
+
+lua=$pb/conf/post.lua
+if [ "$churn" = 1 ]; then
+  mkdir -p "$out"
+  lua=$out/post-close.lua
+  { cat "$pb/conf/post.lua"; echo 'wrk.headers["Connection"] = "close"'; } > "$lua"
+fi
 
 # async-profiler's agent, from Maven Central's native jar.
 ap=$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1-linux-x64.jar
@@ -49,11 +58,11 @@ gw=$!
 trap 'kill $gw 2>/dev/null || true' EXIT
 for _ in $(seq 150); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.2; done
 url=http://127.0.0.1:$port/api/v1/hubs/chat
-wrk -t1 -c"$conns" -d${warmup}s -s "$pb/conf/post.lua" "$url" > /dev/null
+wrk -t1 -c"$conns" -d${warmup}s -s "$lua" "$url" > /dev/null
 # Start measuring with the profiler's next loop, so that it covers the measured load only.
 loop=$(( ($(date +%s) - t0) / seconds + 1 ))
 sleep $(( t0 + loop * seconds - $(date +%s) ))
-wrk -t1 -c"$conns" -d${seconds}s -s "$pb/conf/post.lua" "$url" | grep -E 'Requests/sec|Latency'
+wrk -t1 -c"$conns" -d${seconds}s -s "$lua" "$url" | grep -E 'Requests/sec|Latency'
 sleep 1
 kill -TERM $gw; wait $gw || true
 trap - EXIT

@@ -11,9 +11,11 @@
 #   decision  JMH AccessDecisionBenchmark.decide at $SCALE_DECISION_SIZES prefixes, -prof gc, JSON results
 #   memory    bench.SnapshotMemory: heap retained by a policy snapshot, and check + compile time, per size
 #   reload    a gateway process with a file store of N endpoints (each of $SCALE_RELOAD_SIZES): the whole file
-#             rewritten with every endpoint changed, time until in force (bench.scale.ReloadDriver), 5 per N
+#             rewritten with $SCALE_RELOAD_CHANGED endpoints changed (default 1,all: an approval, and every
+#             endpoint), time until in force (bench.scale.ReloadDriver), 5 per N and change
 #   storm     wrk against a gateway with $SCALE_STORM_ENDPOINTS endpoints: steady, then while the file is
-#             rewritten back to back; p99 of each and their ratio (needs the peer-bench backend on 18080:
+#             rewritten back to back ($SCALE_STORM_CHANGED endpoints changed each time, default all); p99 of
+#             each and their ratio (needs the peer-bench backend on 18080:
 #             /work/shared/tools/peer-bench/start.sh)
 #   idle      idle client connections held from processes apart (bench.scale.IdleBench), the gateway's heap
 #             after full GC per connection, pooled direct memory and RSS, at $SCALE_IDLE_SIZES connections
@@ -49,6 +51,9 @@ else
   IDLE_SIZES=${SCALE_IDLE_SIZES:-1000,5000,10000,15000,19000}
 fi
 # The gateway's JVM, as peer-bench.sh runs it (a fixed, pre-touched heap; Parallel GC).
+# reload: how many endpoints each rewrite changes ("all", or the first K: 1 is an approval); storm: the same
+RELOAD_CHANGED=${SCALE_RELOAD_CHANGED:-1,all}
+STORM_CHANGED=${SCALE_STORM_CHANGED:-all}
 GATEWAY_JVM_OPTS=${SCALE_GATEWAY_JVM_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch}
 export GATEWAY_ACCESS_LOG_LEVEL=OFF
 
@@ -191,24 +196,32 @@ if has_part memory; then
 fi
 
 if has_part reload; then
-  echo "kind,endpoints,index,ms" > "$OUT/reload.csv"
   {
-    echo; echo "## Whole reload of the endpoints file (bench.scale.ReloadDriver, $RELOAD_REPEATS per size)"; echo
-    echo "| endpoints | prefixes | in force after, median | max |"; echo "| ---: | ---: | ---: | ---: |"
+    echo; echo "## Reload of the endpoints file (bench.scale.ReloadDriver, $RELOAD_REPEATS per size and change)"; echo
+    echo "| endpoints | prefixes | endpoints changed | in force after, median | max |"
+    echo "| ---: | ---: | ---: | ---: | ---: |"
   } | tee -a "$OUT/summary.md"
   IFS=, read -ra sizes <<< "$RELOAD_SIZES"
+  IFS=, read -ra changes <<< "$RELOAD_CHANGED"
+  for c in "${changes[@]}"; do echo "kind,endpoints,index,ms" > "$OUT/reload-$c.csv"; done
   for n in "${sizes[@]}"; do
     start_gateway "$n"
-    java -cp "$BENCH_JAR" dev.privateupstream.bench.scale.ReloadDriver reload "$admin_port" "$work/gw/endpoints.yaml" \
-      "$n" "$RES" "$RELOAD_REPEATS" "$OUT/reload.csv" | tee "$work/reload.txt" >&2
+    for c in "${changes[@]}"; do
+      changed=()
+      [[ $c == all ]] || changed=("-Dscale.changed=$c")
+      java "${changed[@]}" -cp "$BENCH_JAR" dev.privateupstream.bench.scale.ReloadDriver reload "$admin_port" \
+        "$work/gw/endpoints.yaml" "$n" "$RES" "$RELOAD_REPEATS" "$OUT/reload-$c.csv" | tee "$work/reload.txt" >&2
+      awk -v n="$n" -v c="$c" '/^RESULT/ { split($5, m, "="); split($6, x, "=");
+        printf "| %d | %d | %s | %s ms | %s ms |\n", n, 4 * (n - 1) + 1, c, m[2], x[2] }' "$work/reload.txt" \
+        | tee -a "$OUT/summary.md"
+    done
     stop_gateway
-    awk -v n="$n" '/^RESULT/ { split($5, m, "="); split($6, x, "=");
-      printf "| %d | %d | %s ms | %s ms |\n", n, 4 * (n - 1) + 1, m[2], x[2] }' "$work/reload.txt" \
-      | tee -a "$OUT/summary.md"
   done
-  python3 "$PLOT" svg --csv "$OUT/reload.csv" --where kind=reload --x endpoints --y ms --agg median,max --logx \
-    --target "500:target 500 ms" --title "Whole endpoints file rewritten: time until in force" \
-    --xlabel "endpoints (4 prefixes each)" --ylabel ms --out "$OUT/reload.svg"
+  for c in "${changes[@]}"; do
+    python3 "$PLOT" svg --csv "$OUT/reload-$c.csv" --where kind=reload --x endpoints --y ms --agg median,max --logx \
+      --target "500:target 500 ms" --title "Endpoints file rewritten, $c endpoint(s) changed: time until in force" \
+      --xlabel "endpoints (4 prefixes each)" --ylabel ms --out "$OUT/reload-$c.svg"
+  done
 fi
 
 if has_part storm; then
@@ -225,7 +238,10 @@ if has_part storm; then
   echo "kind,endpoints,index,ms" > "$OUT/storm-reloads.csv"
   # The driver reloads until the wrk run is over (the stop file), finishing the reload in flight; its
   # duration is only a bound.
-  java -cp "$BENCH_JAR" dev.privateupstream.bench.scale.ReloadDriver storm "$admin_port" "$work/gw/endpoints.yaml" \
+  storm_changed=()
+  [[ $STORM_CHANGED == all ]] || storm_changed=("-Dscale.changed=$STORM_CHANGED")
+  java "${storm_changed[@]}" -cp "$BENCH_JAR" dev.privateupstream.bench.scale.ReloadDriver storm "$admin_port" \
+    "$work/gw/endpoints.yaml" \
     "$STORM_ENDPOINTS" "$RES" "$((3 * STORM_SECONDS + 300))" "$OUT/storm-reloads.csv" "$work/storm.stop" \
     > "$work/storm.txt" 2>&1 &
   storm_pid=$!

@@ -20,13 +20,15 @@ import java.util.function.Function;
  * {@link ConfigException}, each located as {@code FILE:LINE: key.path: message}; nothing downstream
  * validates again.
  *
- * <p>Instances are immutable and may be shared; each call reads the files anew.
+ * <p>Instances are thread-safe and may be shared; each call reads the files anew, and parses again only the
+ * items of the endpoints file that changed since this loader last read it ({@link ParsedItems}).
  */
 public final class ConfigLoader {
     /** Key path of errors about the endpoints file as a whole: the key that names it. */
     static final String ENDPOINTS_FILE_KEY = "sharedPrivateEndpoints.file";
 
     private final VariableSubstitution variables;
+    private final ParsedItems parsedItems = new ParsedItems();
 
     /** A loader that substitutes {@code ${NAME}} from the given environment. */
     public ConfigLoader(Map<String, String> environment) {
@@ -149,16 +151,25 @@ public final class ConfigLoader {
     private List<SharedPrivateEndpoint> readEndpoints(Path file, List<String> resourceIds, String namedAt,
                                                       ConfigErrors errors) {
         ConfigErrors fileErrors = new ConfigErrors();
-        YamlNode root = YamlTree.read(file, ENDPOINTS_FILE_KEY, fileErrors);
+        String text = YamlTree.readText(file, ENDPOINTS_FILE_KEY, fileErrors);
+        List<EndpointItems.Item> items = text == null ? null : EndpointItems.split(text);
+        List<EndpointEntry> entries = items == null ? null : parsedItems.entries(file, items, variables);
+        YamlNode root = text == null || entries != null ? null : YamlTree.parse(file, text, fileErrors);
         for (ConfigError e : fileErrors.list()) {
             // Only a missing or unreadable file is reported here; add where it is named.
             errors.add(e.keyPath().equals(ENDPOINTS_FILE_KEY)
                     ? new ConfigError(e.file(), e.line(), e.keyPath(), e.message() + namedAt) : e);
         }
-        if (root == null) {
-            return List.of();
+        if (entries == null) {
+            if (root == null) {
+                parsedItems.remember(file, null, List.of());
+                return List.of();
+            }
+            int before = errors.size();
+            entries = EndpointsYaml.read(root, new ConfigSource(file, variables, errors));
+            // An item with an error is parsed again next time, so that the error is reported again.
+            parsedItems.remember(file, errors.size() == before ? items : null, entries);
         }
-        List<EndpointEntry> entries = EndpointsYaml.read(root, new ConfigSource(file, variables, errors));
         EndpointRules.check(entries, resourceIds, file, errors);
         List<SharedPrivateEndpoint> endpoints = new ArrayList<>(entries.size());
         for (EndpointEntry entry : entries) {
@@ -167,6 +178,11 @@ public final class ConfigLoader {
             }
         }
         return endpoints;
+    }
+
+    /** How many items of the endpoints file the last read took unparsed from the read before. */
+    int reusedItems() {
+        return parsedItems.reused();
     }
 
     private static List<String> resourceIds(List<UpstreamConfig> upstreams) {

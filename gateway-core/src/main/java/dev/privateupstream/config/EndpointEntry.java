@@ -39,6 +39,29 @@ record EndpointEntry(
                 endpoint.linkId() == null ? null : new Located<>(endpoint.linkId(), path + ".linkId", 0), endpoint);
     }
 
+    /**
+     * This entry as item {@code index} of its file, {@code lineDelta} lines further down: for an item read
+     * before and found again unchanged at another place ({@link ParsedItems}).
+     */
+    EndpointEntry moved(int index, int lineDelta) {
+        final String from = keyPath;
+        final String to = "[" + index + "]";
+        if (from.equals(to) && lineDelta == 0) {
+            return this;
+        }
+        final List<Located<IpPrefix>> ips = new ArrayList<>(privateIps.size());
+        for (Located<IpPrefix> ip : privateIps) {
+            ips.add(ip.moved(from, to, lineDelta));
+        }
+        return new EndpointEntry(to, line == 0 ? 0 : line + lineDelta, moved(name, from, to, lineDelta),
+                moved(privateLinkResourceId, from, to, lineDelta), ips, moved(linkId, from, to, lineDelta),
+                endpoint);
+    }
+
+    private static <T> Located<T> moved(Located<T> located, String from, String to, int lineDelta) {
+        return located == null ? null : located.moved(from, to, lineDelta);
+    }
+
     /** {@code 'contoso-spe'}, or the key path when the name is unknown. */
     String label() {
         return name == null ? keyPath : "'" + name.value() + "'";

@@ -21,6 +21,12 @@ record Located<T>(T value, String keyPath, int line) {
         return values;
     }
 
+    /** The same value under key path prefix {@code to} instead of {@code from}, {@code lineDelta} lines down. */
+    Located<T> moved(String from, String to, int lineDelta) {
+        final String path = keyPath.startsWith(from) ? to + keyPath.substring(from.length()) : keyPath;
+        return new Located<>(value, path, line == 0 ? 0 : line + lineDelta);
+    }
+
     /** {@code [2].privateIps[1], line 7}, or only the key path when there is no line. */
     String where() {
         return line > 0 ? keyPath + ", line " + line : keyPath;

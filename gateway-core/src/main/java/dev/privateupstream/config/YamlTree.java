@@ -68,23 +68,32 @@ final class YamlTree {
      * @param fileKeyPath the key path to report a missing or unreadable file under
      */
     static YamlNode read(Path file, String fileKeyPath, ConfigErrors errors) {
-        final String text;
+        final String text = readText(file, fileKeyPath, errors);
+        return text == null ? null : parse(file, text, errors);
+    }
+
+    /**
+     * The text of {@code file}, or {@code null} when it could not be read or is not UTF-8 (the reason
+     * reported under {@code fileKeyPath}).
+     */
+    static String readText(Path file, String fileKeyPath, ConfigErrors errors) {
         try {
-            text = decode(Files.readAllBytes(file));
+            return decode(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             errors.add(file, 0, fileKeyPath, "cannot read " + file + ": no such file");
-            return null;
         } catch (AccessDeniedException e) {
             errors.add(file, 0, fileKeyPath, "cannot read " + file + ": permission denied");
-            return null;
         } catch (CharacterCodingException e) {
             errors.add(file, 0, fileKeyPath, "cannot read " + file + ": not UTF-8 text");
-            return null;
         } catch (IOException e) {
             errors.add(file, 0, fileKeyPath, "cannot read " + file + ": " + e.getMessage());
-            return null;
         }
-        return new YamlTree(file, errors).parse(text);
+        return null;
+    }
+
+    /** The document of {@code text} (read from {@code file}), or {@code null} when it does not parse. */
+    static YamlNode parse(Path file, String text, ConfigErrors errors) {
+        return new YamlTree(file, errors).document(text);
     }
 
     private static String decode(byte[] bytes) throws CharacterCodingException {
@@ -97,7 +106,7 @@ final class YamlTree {
         return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
-    private YamlNode parse(String text) {
+    private YamlNode document(String text) {
         try (JsonParser parser = FACTORY.createParser(text)) {
             JsonToken token = parser.nextToken();
             if (token == null) {

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The set: {@code scale-clients} ({@code 127.0.0.0/8}, approved: the load generator and the idle clients
  * call from there), then {@link GeneratedEndpoints} of four prefixes each, every one pointing at
- * {@code RESOURCE}. A reload changes every endpoint: two versions of the file that differ in every
- * endpoint's description are rendered up front by the gateway's own writer ({@link EndpointsFile#write}) and
+ * {@code RESOURCE}. A reload changes every endpoint, or with {@code -Dscale.changed=K} the first K: two
+ * versions of the file that differ in those endpoints' description are rendered up front by the gateway's own writer ({@link EndpointsFile#write}) and
  * alternate. Each reload copies the next version beside the file, then renames it over the file; the time is
  * from that rename until {@code gateway_store_revision} on {@code /metrics} (set once the new snapshot is in
  * force) moves, polled every 5 ms (25 ms in a storm, where scrapes would share the CPU with the traffic).
@@ -75,8 +75,15 @@ public final class ReloadDriver {
         final Path[] versions = {file.resolveSibling(file.getFileName() + ".a"),
             file.resolveSibling(file.getFileName() + ".b")};
         final Path next = file.resolveSibling(file.getFileName() + ".next");
-        EndpointsFile.write(versions[0], set(endpoints, resource, "va"));
-        EndpointsFile.write(versions[1], set(endpoints, resource, "vb"));
+        // -Dscale.changed=K: the two versions differ in the first K endpoints only (an approval is one).
+        final int changed = Integer.getInteger("scale.changed", Integer.MAX_VALUE);
+        final List<SharedPrivateEndpoint> a = set(endpoints, resource, "va");
+        final List<SharedPrivateEndpoint> b = new ArrayList<>(a);
+        for (int i = 0; i < Math.min(changed, b.size()); i++) {
+            b.set(i, b.get(i).withStatus(b.get(i).status(), "vb"));
+        }
+        EndpointsFile.write(versions[0], a);
+        EndpointsFile.write(versions[1], b);
         final long size = Files.size(versions[0]);
 
         final List<Double> millis = new ArrayList<>();
@@ -121,8 +128,9 @@ public final class ReloadDriver {
         final int n = sorted.size();
         final double median = n == 0 ? Double.NaN
                 : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-        System.out.printf(Locale.ROOT, "RESULT %s endpoints=%d reloads=%d median_ms=%.0f max_ms=%.0f%n", kind,
-                endpoints, n, median, n == 0 ? Double.NaN : sorted.get(n - 1));
+        System.out.printf(Locale.ROOT, "RESULT %s endpoints=%d reloads=%d median_ms=%.0f max_ms=%.0f changed=%s%n",
+                kind, endpoints, n, median, n == 0 ? Double.NaN : sorted.get(n - 1),
+                changed >= endpoints ? "all" : String.valueOf(changed));
         for (Path p : versions) {
             Files.deleteIfExists(p);
         }

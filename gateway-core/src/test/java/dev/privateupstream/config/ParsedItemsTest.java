@@ -1,0 +1,132 @@
+package dev.privateupstream.config;
+
+import static dev.privateupstream.config.ConfigFiles.RESOURCE_ID;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.privateupstream.endpoint.EndpointStatus;
+import dev.privateupstream.endpoint.LinkId;
+import dev.privateupstream.endpoint.SharedPrivateEndpoint;
+import dev.privateupstream.net.IpPrefix;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A loader that reuses the unchanged items of the endpoints file answers exactly what a fresh loader
+ * answers: the same endpoints, or the same errors at the same lines and key paths.
+ */
+class ParsedItemsTest {
+    private static final List<UpstreamConfig> UPSTREAMS = List.of(new UpstreamConfig("contoso-func", RESOURCE_ID,
+            URI.create("http://127.0.0.1:7071"), List.of(), null, null, null, 256));
+
+    @TempDir
+    Path folder;
+
+    @Test
+    void reloadsAfterRandomEditsAnswerAsAFreshLoaderDoes() throws Exception {
+        final Random random = new Random(20261207);
+        final Path file = folder.resolve("endpoints.yaml");
+        final List<SharedPrivateEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            endpoints.add(endpoint(i, random));
+        }
+        final ConfigLoader cached = new ConfigLoader(Map.of("ZONE", "west"));
+        int reusedReads = 0;
+        for (int round = 0; round < 300; round++) {
+            String text = EndpointsFile.render(endpoints);
+            text = hostile(text, random);
+            Files.writeString(file, text);
+
+            final Outcome fresh = read(new ConfigLoader(Map.of("ZONE", "west")), file);
+            final Outcome again = read(cached, file);
+            assertThat(again).as("round %d, file:%n%s", round, text).isEqualTo(fresh);
+            if (cached.reusedItems() > 0) {
+                reusedReads++;
+            }
+            edit(endpoints, random);
+        }
+        // Most rounds change a few items and follow a clean read: those reads reused the rest.
+        assertThat(reusedReads).isGreaterThan(150);
+    }
+
+    @Test
+    void splitsTheBlockFormOnlyAndParsesAnythingElseWhole() {
+        assertThat(EndpointItems.split("# header\n- name: a\n  status: Approved\n\n# note\n- name: b\n"))
+                .containsExactly(new EndpointItems.Item("- name: a\n  status: Approved\n\n# note\n", 2),
+                        new EndpointItems.Item("- name: b\n", 6));
+        assertThat(EndpointItems.split("-\n  name: a\n")).hasSize(1);
+        assertThat(EndpointItems.split("[]\n")).isNull();
+        assertThat(EndpointItems.split("---\n- name: a\n")).isNull();
+        assertThat(EndpointItems.split("- name: a\r\n")).isNull();
+        assertThat(EndpointItems.split("- name: a\n\tstatus: x\n")).isNull();
+        assertThat(EndpointItems.split("  - name: a\n")).isNull();
+        assertThat(EndpointItems.split("- name: a\n  privateIps: [\n10.0.0.1 ]\n")).isNull();
+        assertThat(EndpointItems.split("-name: a\n")).isNull();
+        assertThat(EndpointItems.split("# nothing\n")).isNull();
+    }
+
+    private record Outcome(List<SharedPrivateEndpoint> endpoints, List<String> errors) {
+    }
+
+    private static Outcome read(ConfigLoader loader, Path file) {
+        try {
+            return new Outcome(loader.loadEndpoints(file, UPSTREAMS), List.of());
+        } catch (ConfigException e) {
+            return new Outcome(List.of(), e.errors().stream().map(ConfigError::toString).toList());
+        }
+    }
+
+    private static SharedPrivateEndpoint endpoint(int n, Random random) {
+        final List<IpPrefix> ips = new ArrayList<>();
+        for (int i = 0; i < 1 + random.nextInt(3); i++) {
+            ips.add(IpPrefix.parse("10." + (n / 250) + "." + (n % 250) + "." + (i * 16) + "/28"));
+        }
+        return new SharedPrivateEndpoint("spe-" + n, "sites", RESOURCE_ID, random.nextBoolean() ? "please" : "",
+                EndpointStatus.values()[random.nextInt(EndpointStatus.values().length)],
+                random.nextBoolean() ? "line one" : "", ips, random.nextInt(4) == 0 ? new LinkId(n) : null);
+    }
+
+    /** A few changes, as operators and the admin API make them: status, description, new, removed, moved. */
+    private static void edit(List<SharedPrivateEndpoint> endpoints, Random random) {
+        for (int k = 0; k < 1 + random.nextInt(4); k++) {
+            final int i = random.nextInt(endpoints.size());
+            final SharedPrivateEndpoint e = endpoints.get(i);
+            switch (random.nextInt(6)) {
+                case 0 -> endpoints.set(i, new SharedPrivateEndpoint(e.name(), e.groupId(), e.privateLinkResourceId(),
+                        e.requestMessage(), EndpointStatus.APPROVED, e.description(), e.privateIps(), e.linkId()));
+                case 1 -> endpoints.set(i, new SharedPrivateEndpoint(e.name(), e.groupId(), e.privateLinkResourceId(),
+                        e.requestMessage(), e.status(), e.description().isEmpty() ? "added" : "", e.privateIps(),
+                        e.linkId()));
+                case 2 -> endpoints.add(random.nextInt(endpoints.size() + 1),
+                        endpoint(1000 + random.nextInt(5000), random));
+                case 3 -> endpoints.remove(i);
+                case 4 -> endpoints.add(endpoints.remove(i));
+                default -> endpoints.set(i, new SharedPrivateEndpoint(e.name(), e.groupId(),
+                        e.privateLinkResourceId(), e.requestMessage(), e.status(), e.description(),
+                        endpoints.get(random.nextInt(endpoints.size())).privateIps(), e.linkId()));
+            }
+        }
+    }
+
+    /** Now and then, what a hand edit brings: an error in an item, a variable, a comment, another form. */
+    private static String hostile(String text, Random random) {
+        final String[] lines = text.split("\n", -1);
+        final int at = random.nextInt(lines.length);
+        return switch (random.nextInt(28)) {
+            case 0 -> text.replaceFirst("status: Approved", "status: Maybe");
+            case 1 -> text.replaceFirst("\n  groupId: sites\n", "\n  groupId: sites\n  bogus: 1\n");
+            case 2 -> text.replaceFirst("requestMessage: please", "requestMessage: \\${ZONE}");
+            case 3 -> text.replaceFirst("\n- name", "\n# moved here\n\n- name");
+            case 4 -> text.replaceFirst("description: line one", "description: \"unterminated");
+            case 5 -> text.replace("\n" + lines[at] + "\n", "\n" + lines[at] + "\n  name: twice\n");
+            case 6 -> text.replaceFirst("\n- name", "\n---\n- name");
+            default -> text;
+        };
+    }
+}
