@@ -233,9 +233,8 @@ for k in "${!transport_list[@]}"; do
   gw_urls+=("$scheme://127.0.0.1:$p/api/v1/hubs/chat")
   log "gateway $name: pid ${gw_pids[$k]} on ${gw_urls[$k]} ($workers event loops, transport $t)"
 done
-# profile.sh and ab.sh read gateway.yaml: the first gateway's configuration.
-[ -f "$gw/gateway.yaml" ] || cp "$gw/${gw_names[0]}.yaml" "$gw/gateway.yaml"
-[ "${gw_names[0]}" = gateway ] || cp "$gw/${gw_names[0]}.yaml" "$gw/gateway.yaml"
+# profile.sh and ab.sh read gateway.yaml (plain HTTP): the first gateway's configuration.
+[ "$tls" = 1 ] || [ "${gw_names[0]}" = gateway ] || cp "$gw/${gw_names[0]}.yaml" "$gw/gateway.yaml"
 log "$prefixes prefixes; job $job, tls $tls, churn $churn; JVM: $jvm_opts"
 
 # --- --resume: h2load instead of wrk ------------------------------------------------------------------

@@ -54,8 +54,17 @@ final class ConfigOption {
 
     /** The loaded configuration, or {@code null} after printing every error to {@code err}. */
     GatewayConfig load(PrintWriter err) {
+        return load(err, ConfigLoader.fromSystemEnvironment());
+    }
+
+    /**
+     * The configuration loaded by {@code loader}, or {@code null} after printing every error to {@code err}.
+     * A loader that goes on to reload the files should be the one that loaded them: it remembers the
+     * endpoints file's items, so that its first reload parses only what changed.
+     */
+    GatewayConfig load(PrintWriter err, ConfigLoader loader) {
         try {
-            return ConfigLoader.fromSystemEnvironment().load(file);
+            return loader.load(file);
         } catch (ConfigException e) {
             printErrors(err, e, file);
             return null;

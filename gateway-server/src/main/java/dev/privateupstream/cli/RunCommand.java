@@ -58,7 +58,8 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("run: " + e.getMessage());
             return GatewayCommand.USAGE;
         }
-        final GatewayConfig loaded = config.load(spec.commandLine().getErr());
+        final ConfigLoader loader = ConfigLoader.fromSystemEnvironment();
+        final GatewayConfig loaded = config.load(spec.commandLine().getErr(), loader);
         if (loaded == null) {
             return GatewayCommand.USAGE;
         }
@@ -67,8 +68,7 @@ final class RunCommand implements Callable<Integer> {
         Signals.onTerminate(stop::countDown);
         final GatewayServer server;
         try {
-            server = GatewayServer.start(loaded, ConfigLoader.fromSystemEnvironment(), new GatewayMetrics(), threads,
-                    chosen);
+            server = GatewayServer.start(loaded, loader, new GatewayMetrics(), threads, chosen);
         } catch (IllegalStateException e) {
             // The etcd store refused the gateway (credentials, certificates): nothing starts half-configured.
             spec.commandLine().getErr().println("run: " + e.getMessage());

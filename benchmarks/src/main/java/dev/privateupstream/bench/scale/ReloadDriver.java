@@ -77,7 +77,8 @@ public final class ReloadDriver {
         final Path next = file.resolveSibling(file.getFileName() + ".next");
         // -Dscale.changed=K: the two versions differ in the first K endpoints only (an approval is one).
         final int changed = Integer.getInteger("scale.changed", Integer.MAX_VALUE);
-        final List<SharedPrivateEndpoint> a = set(endpoints, resource, "va");
+        // a is the set `write` put in the file at start: the first reload is then the change asked for.
+        final List<SharedPrivateEndpoint> a = set(endpoints, resource, "v0");
         final List<SharedPrivateEndpoint> b = new ArrayList<>(a);
         for (int i = 0; i < Math.min(changed, b.size()); i++) {
             b.set(i, b.get(i).withStatus(b.get(i).status(), "vb"));
@@ -86,6 +87,8 @@ public final class ReloadDriver {
         EndpointsFile.write(versions[1], b);
         final long size = Files.size(versions[0]);
 
+        // Start with the version the file does not hold already (a run before may have left either).
+        final int first = Files.exists(file) && Files.mismatch(file, versions[0]) == -1 ? 1 : 0;
         final List<Double> millis = new ArrayList<>();
         final long end = System.nanoTime() + durationNanos;
         for (int i = 0; i < repeats; i++) {
@@ -95,7 +98,7 @@ public final class ReloadDriver {
             if (durationNanos == 0 && i > 0) {
                 Thread.sleep(2000);
             }
-            Files.copy(versions[i % 2], next, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(versions[(first + i) % 2], next, StandardCopyOption.REPLACE_EXISTING);
             final String before = gateway.scrape();
             final long revision = GatewayProcess.sum(before, "gateway_store_revision");
             final long rejected = GatewayProcess.sum(before, "gateway_config_reloads_total", "result=\"rejected\"");
