@@ -136,16 +136,18 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
                 if (in.readableBytes() < V2_FIXED_BYTES) {
                     return;
                 }
+                // The length first: past the bound Netty's decoder would go on discarding what the header
+                // claims instead of closing, whatever its version byte (ProxyHeaderFuzzTest).
+                final int headerBytes = V2_FIXED_BYTES + in.getUnsignedShort(in.readerIndex() + 14);
+                if (headerBytes > MAX_V2_HEADER_BYTES) {
+                    refuse(ctx, in, DenyReason.BAD_PROXY_HEADER);
+                    return;
+                }
                 final int versionAndCommand = in.getUnsignedByte(in.readerIndex() + 12);
                 if ((versionAndCommand & 0xF0) != 0x20 || (versionAndCommand & 0x0F) > 1) {
                     // Not version 2, or no LOCAL/PROXY command: Netty's decoder refuses it at once, as it
                     // always did, rather than after waiting for the length it claims (ProxyHeaderFuzzTest).
                     handOver(ctx);
-                    return;
-                }
-                final int headerBytes = V2_FIXED_BYTES + in.getUnsignedShort(in.readerIndex() + 14);
-                if (headerBytes > MAX_V2_HEADER_BYTES) {
-                    refuse(ctx, in, DenyReason.BAD_PROXY_HEADER);
                     return;
                 }
                 if (in.readableBytes() < headerBytes) {
