@@ -20,12 +20,17 @@ final class ParsedItems {
     private static final String ITEM = "[0]";
 
     private Path file;
-    /** By item text: the entry as it was last read, and the first line it was read at. */
+    /** By item text: the text, the entry as it was last read, and the first line it was read at. */
     private Map<String, Seen> byText = Map.of();
     /** How many items the last read took from the ones before (for tests). */
     private int reused;
 
-    private record Seen(EndpointEntry entry, int firstLine) {
+    /**
+     * One remembered item. Its text is the one first read, kept across reads: the new read's copy of an
+     * unchanged item dies young instead of replacing it, so that a reload of a large file promotes almost
+     * nothing to the old generation (a storm of reloads at 100,000 endpoints otherwise filled it).
+     */
+    private record Seen(String text, EndpointEntry entry, int firstLine) {
     }
 
     /**
@@ -51,9 +56,11 @@ final class ParsedItems {
         for (int i = 0; i < seen.length; i++) {
             final EndpointItems.Item item = items.get(i);
             EndpointEntry entry;
-            if (seen[i] != null) {
-                // Unmoved (the usual case) costs nothing: moved() answers the same entry.
-                entry = seen[i].entry().moved(i, item.firstLine() - seen[i].firstLine());
+            final Seen was = seen[i];
+            if (was != null) {
+                // Unmoved (the usual case) costs nothing: moved() answers the same entry, and it stays seen.
+                entry = was.entry().moved(i, item.firstLine() - was.firstLine());
+                next.put(was.text(), entry == was.entry() ? was : new Seen(was.text(), entry, item.firstLine()));
                 reused++;
             } else {
                 entry = parseAlone(file, item.text(), variables);
@@ -61,8 +68,8 @@ final class ParsedItems {
                     return null;
                 }
                 entry = entry.moved(i, item.firstLine() - 1);
+                next.put(item.text(), new Seen(item.text(), entry, item.firstLine()));
             }
-            next.put(item.text(), new Seen(entry, item.firstLine()));
             entries.add(entry);
         }
         byText = next;
@@ -82,7 +89,7 @@ final class ParsedItems {
             if (entry.endpoint() == null || !entry.keyPath().equals("[" + i + "]")) {
                 return;
             }
-            next.put(items.get(i).text(), new Seen(entry, items.get(i).firstLine()));
+            next.put(items.get(i).text(), new Seen(items.get(i).text(), entry, items.get(i).firstLine()));
         }
         byText = next;
     }
