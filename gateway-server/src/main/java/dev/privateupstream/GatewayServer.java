@@ -19,6 +19,7 @@ import dev.privateupstream.store.FileEndpointStore;
 import dev.privateupstream.store.Replica;
 import dev.privateupstream.store.etcd.EtcdEndpointStore;
 import dev.privateupstream.tls.ServerTls;
+import dev.privateupstream.tracing.GatewayTracing;
 import dev.privateupstream.transport.Transport;
 import dev.privateupstream.upstream.UpstreamAddress;
 import dev.privateupstream.upstream.UpstreamPools;
@@ -59,6 +60,8 @@ public final class GatewayServer implements AutoCloseable {
     private final UpstreamPools pools;
     private final ServerTls tls;
     private final CallerIdentities identities;
+    /** The SDK of SPEC §12's spans, or {@code null} when tracing is off; the file at start decides. */
+    private final GatewayTracing tracing;
     private volatile boolean draining;
     private volatile Channel listener;
     private LiveConfig liveConfig;
@@ -69,6 +72,13 @@ public final class GatewayServer implements AutoCloseable {
         this.policy = requireNonNull(policy, "policy");
         // First, so that TLS files that do not load stop the start before the event loops exist.
         tls = ServerTls.start(() -> policy.get().config().listen().tls());
+        try {
+            // Before the event loops too: OTEL_* settings the SDK refuses stop the start.
+            tracing = config.tracing() == null ? null : GatewayTracing.start(config.tracing());
+        } catch (RuntimeException e) {
+            tls.close();
+            throw e;
+        }
         this.metrics = requireNonNull(metrics, "metrics");
         this.transport = requireNonNull(transport, "transport");
         if (transport == Transport.best()) {
@@ -216,7 +226,7 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ProxyChannelInitializer(policy, metrics, pools, tls, clientChannels, () -> draining,
-                        identities));
+                        identities, tracing));
         listener = bootstrap.bind(listen.address(), listen.port()).sync().channel();
         logger.info("proxy listening on {} ({} transport, {} event loops)", listenAddress(), transport,
                 ((io.netty.channel.MultiThreadIoEventLoopGroup) workers).executorCount());
@@ -310,5 +320,8 @@ public final class GatewayServer implements AutoCloseable {
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         tls.close();
         identities.close();
+        if (tracing != null) {
+            tracing.close(); // last: the spans of the calls that ended above go out
+        }
     }
 }

@@ -59,7 +59,8 @@ public final class ConfigLoader {
             // The endpoints live in etcd: the store reads them (SPEC §10); loading a file does no network I/O.
             errors.throwIfAny();
             return new GatewayConfig(file, main.listen(), main.limits(), main.admin(), main.signalr(),
-                    main.webpubsub(), main.upstreams().upstreams(), null, main.etcd(), List.of());
+                    main.webpubsub(), main.upstreams().upstreams(), null, main.etcd(), List.of(),
+                    main.tracing());
         }
         Located<Path> endpointsFile = main.endpointsFile();
         List<SharedPrivateEndpoint> endpoints = readEndpoints(endpointsFile.value(),
@@ -67,7 +68,8 @@ public final class ConfigLoader {
                 errors);
         errors.throwIfAny();
         return new GatewayConfig(file, main.listen(), main.limits(), main.admin(), main.signalr(),
-                main.webpubsub(), main.upstreams().upstreams(), endpointsFile.value(), null, endpoints);
+                main.webpubsub(), main.upstreams().upstreams(), endpointsFile.value(), null, endpoints,
+                main.tracing());
     }
 
     /**

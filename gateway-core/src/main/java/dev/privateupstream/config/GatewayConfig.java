@@ -22,6 +22,7 @@ import java.util.List;
  * @param etcd the shared store of the endpoints (SPEC §10), or {@code null} when they live in
  *        {@code endpointsFile}; exactly one of the two is set
  * @param endpoints the endpoints in force, in store order (file order, or key order in etcd)
+ * @param tracing OpenTelemetry tracing (SPEC §12), or {@code null} when the section is absent (tracing off)
  */
 public record GatewayConfig(
         Path file,
@@ -33,7 +34,8 @@ public record GatewayConfig(
         List<UpstreamConfig> upstreams,
         Path endpointsFile,
         EtcdConfig etcd,
-        List<SharedPrivateEndpoint> endpoints) {
+        List<SharedPrivateEndpoint> endpoints,
+        TracingConfig tracing) {
 
     public GatewayConfig {
         requireNonNull(file, "file");
@@ -47,7 +49,14 @@ public record GatewayConfig(
         endpoints = List.copyOf(endpoints);
     }
 
-    /** A configuration without a {@code webpubsub} section. */
+    /** A configuration without a {@code tracing} section. */
+    public GatewayConfig(Path file, ListenConfig listen, LimitsConfig limits, AdminConfig admin,
+            SignalRConfig signalr, WebPubSubConfig webpubsub, List<UpstreamConfig> upstreams, Path endpointsFile,
+            EtcdConfig etcd, List<SharedPrivateEndpoint> endpoints) {
+        this(file, listen, limits, admin, signalr, webpubsub, upstreams, endpointsFile, etcd, endpoints, null);
+    }
+
+    /** A configuration without a {@code webpubsub} or {@code tracing} section. */
     public GatewayConfig(Path file, ListenConfig listen, LimitsConfig limits, AdminConfig admin,
             SignalRConfig signalr, List<UpstreamConfig> upstreams, Path endpointsFile, EtcdConfig etcd,
             List<SharedPrivateEndpoint> endpoints) {
@@ -57,7 +66,7 @@ public record GatewayConfig(
     /** The same configuration with another set of endpoints (admin API changes, endpoints file reloads). */
     public GatewayConfig withEndpoints(List<SharedPrivateEndpoint> newEndpoints) {
         return new GatewayConfig(file, listen, limits, admin, signalr, webpubsub, upstreams, endpointsFile, etcd,
-                newEndpoints);
+                newEndpoints, tracing);
     }
 
     /** Where the endpoints live, for messages: the endpoints file, or {@code etcd PREFIX at URLS}. */

@@ -4,6 +4,8 @@ import dev.privateupstream.config.ListenConfig.ForwardedHeader;
 import dev.privateupstream.config.ListenConfig.ProxyProtocolMode;
 import dev.privateupstream.net.IpAddress;
 import dev.privateupstream.net.IpPrefix;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import java.util.Locale;
  *        {@code gateway.yaml}, or {@code null} when the endpoints live in etcd or it could not be read
  * @param etcd {@code sharedPrivateEndpoints.etcd}, or {@code null} when the endpoints live in a file or it
  *        could not be read
+ * @param tracing {@code tracing}, or {@code null} when absent (tracing off)
  */
 record GatewayYaml(
         ListenConfig listen,
@@ -29,10 +32,11 @@ record GatewayYaml(
         WebPubSubConfig webpubsub,
         UpstreamsYaml upstreams,
         Located<Path> endpointsFile,
-        EtcdConfig etcd) {
+        EtcdConfig etcd,
+        TracingConfig tracing) {
 
     static final List<String> KEYS = List.of("listen", "limits", "admin", "signalr", "webpubsub",
-            "upstreams", "sharedPrivateEndpoints");
+            "upstreams", "sharedPrivateEndpoints", "tracing");
     static final List<String> LISTEN_KEYS = List.of("address", "port", "tls", "proxyProtocol", "trustedProxies",
             "forwardedHeader", "rejectAtConnect");
     static final List<String> TLS_KEYS = List.of("certificate", "privateKey");
@@ -44,6 +48,7 @@ record GatewayYaml(
     static final List<String> WEBPUBSUB_KEYS = List.of("accessKeys", "requireSignature", "validateRequests",
             "allowedOrigins", "identity");
     static final List<String> ENDPOINTS_KEYS = List.of("file", "etcd");
+    static final List<String> TRACING_KEYS = List.of("otlpEndpoint", "samplingRatio");
 
     static final String DEFAULT_LISTEN_ADDRESS = "0.0.0.0";
     static final int DEFAULT_LISTEN_PORT = 8080;
@@ -81,7 +86,8 @@ record GatewayYaml(
                         text -> path(folder, text));
         MappingReader etcdSection = store == null ? null : store.section("etcd", EtcdYaml.KEYS);
         EtcdConfig etcd = etcdSection == null ? null : EtcdYaml.read(etcdSection, folder);
-        return new GatewayYaml(listen, limits, admin, signalr, webpubsub, upstreams, endpointsFile, etcd);
+        TracingConfig tracing = tracing(m.section("tracing", TRACING_KEYS));
+        return new GatewayYaml(listen, limits, admin, signalr, webpubsub, upstreams, endpointsFile, etcd, tracing);
     }
 
     private static ListenConfig listen(MappingReader m, Path folder) {
@@ -251,6 +257,46 @@ record GatewayYaml(
                     + "WebHook-Request-Origin, such as contoso.webpubsub.azure.com, without scheme, path or *)");
         }
         return host;
+    }
+
+    private static TracingConfig tracing(MappingReader m) {
+        if (m == null) {
+            return null;
+        }
+        URI otlpEndpoint = m.value("otlpEndpoint", null, GatewayYaml::otlpEndpoint);
+        double samplingRatio = m.value("samplingRatio", TracingConfig.DEFAULT_SAMPLING_RATIO,
+                GatewayYaml::samplingRatio);
+        return new TracingConfig(otlpEndpoint, samplingRatio);
+    }
+
+    /** An OTLP/HTTP base URL: http or https with a host; the exporter appends {@code /v1/traces}. */
+    private static URI otlpEndpoint(String text) {
+        String expected = " (expected: the collector's OTLP/HTTP base URL, such as http://otel-collector:4318)";
+        URI uri;
+        try {
+            uri = new URI(text.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a URL" + expected);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("'" + text + "'" + expected);
+        }
+        return uri;
+    }
+
+    private static Double samplingRatio(String text) {
+        double value;
+        try {
+            value = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            value = Double.NaN;
+        }
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException("'" + text + "' (expected: a number from 0 to 1, such as 0.1)");
+        }
+        return value;
     }
 
     /**

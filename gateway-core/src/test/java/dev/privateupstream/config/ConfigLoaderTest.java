@@ -519,7 +519,7 @@ class ConfigLoaderTest {
 
         e = files.gateway("- listen\n").loadFails();
         assertError(e, files.gateway, 1, "(document)", "expected a mapping with the keys listen, limits, admin, "
-                + "signalr, webpubsub, upstreams, sharedPrivateEndpoints, not a list");
+                + "signalr, webpubsub, upstreams, sharedPrivateEndpoints, tracing, not a list");
 
         e = files.gateway("a: 1\n---\nb: 2\n").loadFails();
         assertError(e, files.gateway, 3, "(document)", "a second YAML document starts here");

@@ -10,6 +10,7 @@ import dev.privateupstream.identity.CallerIdentities;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.reload.PolicyRef;
 import dev.privateupstream.tls.ServerTls;
+import dev.privateupstream.tracing.GatewayTracing;
 import dev.privateupstream.upstream.UpstreamPools;
 import dev.privateupstream.upstream.UpstreamRelayHandler;
 import io.netty.channel.ChannelHandler;
@@ -25,7 +26,8 @@ import java.util.function.BooleanSupplier;
  * The client connection pipeline, in the order of SPEC §5's checks: who calls (PROXY header,
  * {@code rejectAtConnect}), TLS, framing and limits, the forwarded header, the access decision, Web PubSub's
  * abuse-protection handshake, the token (SPEC §13), the SignalR or Web PubSub signature and shape, the header
- * rewrite, the relay. Only adds handlers; each holds its own concern and its few
+ * rewrite, the relay; with tracing on, the server span behind the exchange and the client span before the
+ * relay. Only adds handlers; each holds its own concern and its few
  * dependencies. The caller-resolution handlers sit behind the connection counter, which must see every
  * connection become active before any of them may close it, and behind the send timeout, which closes a
  * connection whose client stopped reading without going through TLS.
@@ -47,6 +49,8 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
     private final CallerIdentities identities;
     private final HeaderRewriteHandler rewrite = new HeaderRewriteHandler();
     private final ConnectionCountHandler connectionCount;
+    /** {@code null} when tracing is off: then no handler of it is added and calls pay nothing for it. */
+    private final GatewayTracing tracing;
 
     /** A pipeline whose token checks fetch their keys through a {@link CallerIdentities} of its own. */
     public ProxyChannelInitializer(PolicyRef policy, GatewayMetrics metrics, UpstreamPools pools, ServerTls tls,
@@ -54,8 +58,15 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
         this(policy, metrics, pools, tls, channels, draining, new CallerIdentities(metrics::identityKeyRefresh));
     }
 
+    /** A pipeline without tracing. */
     public ProxyChannelInitializer(PolicyRef policy, GatewayMetrics metrics, UpstreamPools pools, ServerTls tls,
             ChannelGroup channels, BooleanSupplier draining, CallerIdentities identities) {
+        this(policy, metrics, pools, tls, channels, draining, identities, null);
+    }
+
+    /** @param tracing the spans of SPEC §12, or {@code null} when tracing is off */
+    public ProxyChannelInitializer(PolicyRef policy, GatewayMetrics metrics, UpstreamPools pools, ServerTls tls,
+            ChannelGroup channels, BooleanSupplier draining, CallerIdentities identities, GatewayTracing tracing) {
         this.policy = requireNonNull(policy, "policy");
         this.metrics = requireNonNull(metrics, "metrics");
         this.pools = requireNonNull(pools, "pools");
@@ -69,6 +80,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
         abuseProtection = new AbuseProtectionHandler(metrics);
         this.identities = requireNonNull(identities, "identities");
         connectionCount = new ConnectionCountHandler(metrics);
+        this.tracing = tracing;
     }
 
     @Override
@@ -94,6 +106,9 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
         p.addLast("decoder", decoder);
         p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("exchange", new ExchangeHandler(decoder, recorder, draining, limits.maxBodyBytes()));
+        if (tracing != null) {
+            p.addLast("server-span", tracing.newServerSpanHandler()); // sees every answer to a request it saw
+        }
         p.addLast("timeouts", new RequestTimeoutHandler(limits.headerTimeout().toNanos(),
                 limits.idleTimeout().toNanos(), metrics));
         p.addLast("limits", new LimitsHandler(limits.maxBodyBytes()));
@@ -104,6 +119,9 @@ public final class ProxyChannelInitializer extends ChannelInitializer<SocketChan
         p.addLast("signalr", signalr);
         p.addLast("webpubsub", webpubsub);
         p.addLast("rewrite", rewrite);
+        if (tracing != null) {
+            p.addLast("client-span", tracing.newClientSpanHandler()); // after the rewrite: its traceparent stays
+        }
         p.addLast("relay", new UpstreamRelayHandler(pools, metrics, limits.upstreamResponseTimeout().toNanos()));
     }
 

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With the file store, a change of {@code gateway.yaml} reloads the endpoints file too (it may name
  * another one); with etcd the endpoints in force are kept and checked against the new upstreams. Where
- * the endpoints live, and how to reach etcd, apply at the next start only. Increments
+ * the endpoints live, how to reach etcd, and {@code tracing}, apply at the next start only. Increments
  * {@code gateway_config_reloads_total{result}} once per change seen (not for the first load).
  *
  * <p>Not thread-safe: runs only on the configuration thread of {@link LiveConfig}.
@@ -90,7 +90,8 @@ final class ConfigWatcher {
                 return false;
             }
             next = new GatewayConfig(next.file(), next.listen(), next.limits(), next.admin(), next.signalr(),
-                    next.webpubsub(), next.upstreams(), current.endpointsFile(), current.etcd(), current.endpoints());
+                    next.webpubsub(), next.upstreams(), current.endpointsFile(), current.etcd(), current.endpoints(),
+                    next.tracing());
         } else if (store instanceof FileEndpointStore file) {
             file.follow(next.endpointsFile());
         }
@@ -119,6 +120,8 @@ final class ConfigWatcher {
         final AdminConfig adminNow = next.admin();
         restartOnly("admin.address", adminWas.address(), adminNow.address());
         restartOnly("admin.port", adminWas.port(), adminNow.port());
+        // The SDK and its exporter are built once (GatewayServer), and pipelines only add its handlers.
+        restartOnly("tracing", current.tracing(), next.tracing());
         if (current.etcd() != null || next.etcd() != null) {
             restartOnly("sharedPrivateEndpoints", current.endpointStoreName(), next.endpointStoreName());
             restartOnly("sharedPrivateEndpoints.etcd", current.etcd(), next.etcd());
