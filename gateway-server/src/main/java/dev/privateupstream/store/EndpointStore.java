@@ -81,6 +81,16 @@ public interface EndpointStore extends AutoCloseable {
     /** The replicas and the newest revision, as the store knows them now ({@code GET /api/replicas}). */
     CompletableFuture<ReplicaView> replicas();
 
+    /**
+     * Keeps one audit record (SPEC §12) where {@link #audit} finds it. It is written right after the change it
+     * tells of has been committed, not in the same step: a change whose record is lost still stands, and the
+     * record is also on the log {@code gateway.audit}.
+     */
+    CompletableFuture<Void> keepAudit(AuditRecord record);
+
+    /** The audit records of the endpoint {@code name} (any letter case), newest first. */
+    CompletableFuture<List<AuditRecord>> audit(String name);
+
     /** Stops following the store; a change in progress has finished (the configuration thread is done). */
     @Override
     void close();
