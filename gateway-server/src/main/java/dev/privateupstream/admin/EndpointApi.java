@@ -287,6 +287,10 @@ final class EndpointApi {
             return CompletableFuture.completedFuture(null);
         }
         final SharedPrivateEndpoint after = applied.endpoint();
+        if (after != null && after.equals(before)) {
+            // Asked for what already was (an approval of an approved endpoint): nothing changed, nothing to audit.
+            return CompletableFuture.completedFuture(null);
+        }
         final SharedPrivateEndpoint subject = after != null ? after : before;
         final AuditRecord.Action done = action != null ? action
                 : applied.created() ? AuditRecord.Action.CREATE : AuditRecord.Action.UPDATE;

@@ -124,10 +124,13 @@ class AdminRolesIT {
         assertThat(gateway.admin().post(SPE + "/pending/reject", "{\"description\":\"no\"}").status())
                 .isEqualTo(200);
         assertThat(as(TestGateway.APPROVER_TOKEN).put(SPE + "/new-spe", NEW_ENDPOINT).status()).isEqualTo(201);
-        assertThat(as(TestGateway.APPROVER_TOKEN).put(SPE + "/new-spe", NEW_ENDPOINT).status()).isEqualTo(200);
+        assertThat(as(TestGateway.APPROVER_TOKEN).put(SPE + "/new-spe", NEW_ENDPOINT.replace("127.0.0.70",
+                "127.0.0.71")).status()).isEqualTo(200);
         assertThat(gateway.admin().delete(SPE + "/new-spe").status()).isEqualTo(204);
-        // A refused change (unknown endpoint) is no change: no record.
+        // A refused change (unknown endpoint) and one that asks for what already is are no change: no record.
         assertThat(gateway.admin().post(SPE + "/no-such/approve", null).status()).isEqualTo(404);
+        assertThat(gateway.admin().post(SPE + "/pending/reject", "{\"description\":\"no\"}").status())
+                .isEqualTo(200);
 
         final List<JsonNode> logged = loggedRecords();
         assertThat(logged).extracting(r -> r.get("action").asText() + " " + r.get("endpoint").asText() + " by "
