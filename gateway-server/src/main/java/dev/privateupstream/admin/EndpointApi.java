@@ -258,51 +258,45 @@ final class EndpointApi {
     }
 
     /**
-     * Applies {@code change}, then audits it.
+     * Applies {@code change} with its audit record, which the store keeps with the change, and logs the record
+     * once the change is applied.
      *
-     * @param action what an applied change did, or {@code null} for create-or-update (from the outcome)
+     * @param action what an applied change did, or {@code null} for create-or-update (from the proposal)
      */
     private CompletableFuture<AdminResponse> edit(String name, AdminToken actor, AuditRecord.Action action,
             EndpointChange change) {
         // The change may be computed more than once (store conflicts); the last computation is the one applied.
-        final AtomicReference<SharedPrivateEndpoint> before = new AtomicReference<>();
-        final EndpointChange remembering = current -> {
+        final AtomicReference<AuditRecord> record = new AtomicReference<>();
+        final EndpointChange audited = current -> {
             final int index = indexOf(current, name);
-            before.set(index < 0 ? null : current.get(index));
-            return change.propose(current);
+            final EndpointChange.Proposal proposal = change.propose(current);
+            record.set(proposal == null ? null
+                    : auditRecord(index < 0 ? null : current.get(index), proposal, actor, action));
+            return record.get() == null ? proposal : proposal.audited(record.get());
         };
-        return live.edit(remembering)
-                .thenCompose(outcome -> audit(outcome, before.get(), actor, action).thenApply(ignored -> outcome))
-                .handle((outcome, failure) -> failure == null ? answer(outcome, name) : failed(failure));
+        return live.edit(audited).handle((outcome, failure) -> {
+            if (failure != null) {
+                return failed(failure);
+            }
+            if (outcome instanceof EditOutcome.Applied && record.get() != null) {
+                auditLogger.info("{}", record.get().toJsonLine());
+            }
+            return answer(outcome, name);
+        });
     }
 
-    /**
-     * Logs an applied change on {@code gateway.audit} and keeps it in the store; completes once the store has
-     * it, so the next {@code GET /api/audit} on any replica shows it. The change stands whatever becomes of its
-     * record: a record the store lost is still in the log, and a warning says so.
-     */
-    private CompletableFuture<Void> audit(EditOutcome outcome, SharedPrivateEndpoint before, AdminToken actor,
+    /** The record of {@code proposal}; {@code null} when it asks for what already is, which changes nothing. */
+    private AuditRecord auditRecord(SharedPrivateEndpoint before, EndpointChange.Proposal proposal, AdminToken actor,
             AuditRecord.Action action) {
-        if (!(outcome instanceof EditOutcome.Applied applied)) {
-            return CompletableFuture.completedFuture(null);
-        }
-        final SharedPrivateEndpoint after = applied.endpoint();
+        final SharedPrivateEndpoint after = proposal.changed();
         if (after != null && after.equals(before)) {
-            // Asked for what already was (an approval of an approved endpoint): nothing changed, nothing to audit.
-            return CompletableFuture.completedFuture(null);
-        }
-        final SharedPrivateEndpoint subject = after != null ? after : before;
-        final AuditRecord.Action done = action != null ? action
-                : applied.created() ? AuditRecord.Action.CREATE : AuditRecord.Action.UPDATE;
-        final AuditRecord record = new AuditRecord(Instant.now(), actor.name(), replicaId(), done, subject.name(),
-                applied.created() || before == null ? null : before.status(), after == null ? null : after.status(),
-                subject.description());
-        auditLogger.info("{}", record.toJsonLine());
-        return live.store().keepAudit(record).exceptionally(failure -> {
-            logger.warn("admin API: the audit record of '{}' was not kept in the store ({}); the change stands and "
-                    + "the record is on the log gateway.audit", record.endpoint(), failure.toString());
             return null;
-        });
+        }
+        final SharedPrivateEndpoint subject = after != null ? after : proposal.removed();
+        final AuditRecord.Action done = action != null ? action
+                : proposal.created() ? AuditRecord.Action.CREATE : AuditRecord.Action.UPDATE;
+        return new AuditRecord(Instant.now(), actor.name(), replicaId(), done, subject.name(),
+                before == null ? null : before.status(), after == null ? null : after.status(), subject.description());
     }
 
     /** The replica as SPEC §10 names it: {@code replicaId} with the etcd store, else the host name. */

@@ -14,7 +14,7 @@ import java.util.Locale;
 /**
  * One change made through the admin API or {@code store import} (SPEC §12): who did what to which endpoint.
  *
- * @param time when the change was committed
+ * @param time when the change was made: computed, just before the store committed it
  * @param actor the name of the token that made it ({@code admin} for {@code admin.token}), or the
  *        command's name for {@code store import}
  * @param replica the replica that made it

@@ -63,7 +63,8 @@ public interface EndpointStore extends AutoCloseable {
 
     /**
      * Applies one change of the admin API: computed from the newest set, validated, stored, and in force on
-     * this replica before it returns.
+     * this replica before it returns. The proposal's audit record, if any, is kept with it: in the same
+     * transaction with etcd, in this process's history with the file.
      *
      * @throws IOException when it could not be written (a read-only file); nothing changed
      * @throws StoreUnavailableException when the store did not answer in time; nothing changed
@@ -82,9 +83,9 @@ public interface EndpointStore extends AutoCloseable {
     CompletableFuture<ReplicaView> replicas();
 
     /**
-     * Keeps one audit record (SPEC §12) where {@link #audit} finds it. It is written right after the change it
-     * tells of has been committed, not in the same step: a change whose record is lost still stands, and the
-     * record is also on the log {@code gateway.audit}.
+     * Keeps one audit record (SPEC §12) of a change made without {@link #edit} ({@code store import}) where
+     * {@link #audit} finds it, after the change committed: a change whose record is lost still stands, and the
+     * record is also on the log {@code gateway.audit}. {@link #edit} keeps a proposal's own record itself.
      */
     CompletableFuture<Void> keepAudit(AuditRecord record);
 

@@ -150,6 +150,9 @@ public final class FileEndpointStore implements EndpointStore {
         file.acknowledge();
         sink.apply(proposal.endpoints(), ++revision, "admin API (" + proposal.describe() + ", written to "
                 + file.path() + ")", proposal.changed() == null ? null : List.of(proposal.changed()));
+        if (proposal.audit() != null) {
+            audit.add(proposal.audit());
+        }
         return new EditOutcome.Applied(proposal.changed(), proposal.created());
     }
 

@@ -435,6 +435,11 @@ public final class EtcdEndpointStore implements EndpointStore {
                 ops.add(new Op.Delete(key(proposal.removed().name()), null));
             }
             ops.add(guardPut(proposal.describe()));
+            if (proposal.audit() != null) {
+                // In the same transaction: the record exists exactly when the change does.
+                ops.add(new Op.Put(auditKey(proposal.audit()), proposal.audit().toJsonLine()
+                        .getBytes(StandardCharsets.UTF_8), 0));
+            }
             final TxnResponse response;
             try {
                 // A linearizable read first: without quorum it fails within the timeout and nothing is
@@ -495,18 +500,22 @@ public final class EtcdEndpointStore implements EndpointStore {
         registry.start(self.withRevision(stored.inForce() ? stored.changeRevision() : 0));
     }
 
+    @Override
+    public CompletableFuture<Void> keepAudit(AuditRecord record) {
+        return client.put(auditKey(record), record.toJsonLine().getBytes(StandardCharsets.UTF_8), 0)
+                .thenApply(r -> null);
+    }
+
     /**
      * {@code PREFIX + "audit/" + name + "/" + micros + "-" + replica + "-" + sequence}: a range read of an
      * endpoint's prefix is its history, and the zero-padded time makes key order time order. The name is
      * lower-cased as the API looks names up in any letter case; the replica and this store's sequence keep
      * records of the same microsecond apart, so none overwrites another.
      */
-    @Override
-    public CompletableFuture<Void> keepAudit(AuditRecord record) {
+    private byte[] auditKey(AuditRecord record) {
         final long micros = record.time().getEpochSecond() * 1_000_000 + record.time().getNano() / 1_000;
-        final byte[] key = bytes(auditPrefix(record.endpoint()) + String.format(Locale.ROOT, "%019d-%s-%019d",
+        return bytes(auditPrefix(record.endpoint()) + String.format(Locale.ROOT, "%019d-%s-%019d",
                 micros, record.replica(), auditSequence.incrementAndGet()));
-        return client.put(key, record.toJsonLine().getBytes(StandardCharsets.UTF_8), 0).thenApply(r -> null);
     }
 
     @Override
