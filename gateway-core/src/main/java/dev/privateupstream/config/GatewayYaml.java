@@ -10,8 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The content of {@code gateway.yaml}, read and checked: every section but the endpoints, which live in
@@ -42,7 +45,8 @@ record GatewayYaml(
     static final List<String> TLS_KEYS = List.of("certificate", "privateKey");
     static final List<String> LIMITS_KEYS = List.of("maxHeaderBytes", "maxBodyBytes", "headerTimeout",
             "idleTimeout", "drainTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout", "sendTimeout");
-    static final List<String> ADMIN_KEYS = List.of("address", "port", "token");
+    static final List<String> ADMIN_KEYS = List.of("address", "port", "token", "tokens");
+    static final List<String> ADMIN_TOKEN_KEYS = List.of("name", "token", "role");
     static final List<String> SIGNALR_KEYS = List.of("accessKeys", "requireSignature", "validateRequests",
             "identity");
     static final List<String> WEBPUBSUB_KEYS = List.of("accessKeys", "requireSignature", "validateRequests",
@@ -184,7 +188,59 @@ record GatewayYaml(
             return new AdminConfig(DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT, null);
         }
         return new AdminConfig(m.value("address", DEFAULT_ADMIN_ADDRESS, GatewayYaml::address),
-                m.value("port", DEFAULT_ADMIN_PORT, GatewayYaml::port), m.text("token"));
+                m.value("port", DEFAULT_ADMIN_PORT, GatewayYaml::port), m.text("token"), adminTokens(m));
+    }
+
+    /** {@code admin.tokens} (SPEC §12): the entries read without error; a bad one is reported and left out. */
+    private static List<AdminToken> adminTokens(MappingReader admin) {
+        List<Located<YamlNode>> items = admin.items("tokens", "a list of {name, token, role}");
+        if (items == null) {
+            return List.of();
+        }
+        List<AdminToken> tokens = new ArrayList<>();
+        // admin.token acts as "admin": a listed token of that name would make the audit's actor ambiguous.
+        Map<String, Located<String>> names = new HashMap<>();
+        if (admin.has("token")) {
+            names.put(AdminToken.ADMIN_NAME, new Located<>(AdminToken.ADMIN_NAME, admin.path("token"),
+                    admin.line("token")));
+        }
+        for (Located<YamlNode> item : items) {
+            MappingReader m = MappingReader.of(admin.source(), item.value(), item.keyPath(), ADMIN_TOKEN_KEYS);
+            if (m == null) {
+                continue;
+            }
+            Located<String> name = m.required("name", "the name the token's changes are audited under",
+                    GatewayYaml::tokenName);
+            if (name != null) {
+                Located<String> first = names.putIfAbsent(name.value(), name);
+                if (first != null) {
+                    m.source().error(name.line(), name.keyPath(), "'" + name.value() + "' is already the name of "
+                            + (first.keyPath().equals(admin.path("token")) ? "admin.token" : "another token")
+                            + " (" + first.where() + ")");
+                }
+            }
+            Located<String> token = m.required("token", "the bearer secret, not empty", GatewayYaml::tokenSecret);
+            Located<AdminToken.Role> role = m.required("role", "reader or approver", AdminToken.Role::parse);
+            if (name != null && token != null && role != null) {
+                tokens.add(new AdminToken(name.value(), token.value(), role.value()));
+            }
+        }
+        return tokens;
+    }
+
+    private static String tokenName(String text) {
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("empty (expected: the name the token's changes are audited under)");
+        }
+        return text;
+    }
+
+    private static String tokenSecret(String text) {
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("empty (expected: the bearer secret; an empty one would let "
+                    + "anyone in with 'Authorization: Bearer ')");
+        }
+        return text;
     }
 
     /** The two listeners cannot share a port on overlapping addresses; say so now rather than at bind. */

@@ -76,7 +76,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         final HttpMethod method = request.method();
         // The API's own description is public, as the page that calls the API is: it holds no endpoint data.
         if (path.startsWith(EndpointApi.PREFIX) && !path.equals(AdminPage.OPENAPI_PATH)) {
-            return api.handle(method, path, request.headers().get(HttpHeaderNames.AUTHORIZATION),
+            return api.handle(method, request.uri(), request.headers().get(HttpHeaderNames.AUTHORIZATION),
                     ByteBufUtil.getBytes(request.content()));
         }
         if (!method.equals(HttpMethod.GET)) {

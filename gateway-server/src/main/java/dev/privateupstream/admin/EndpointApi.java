@@ -10,48 +10,57 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.privateupstream.config.AdminToken;
 import dev.privateupstream.config.ReadOnlyEndpointsFileException;
 import dev.privateupstream.endpoint.EndpointStatus;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.metrics.EndpointTraffic;
+import dev.privateupstream.net.LocalHost;
+import dev.privateupstream.reload.LiveConfig;
+import dev.privateupstream.reload.PolicyRef;
+import dev.privateupstream.store.AuditRecord;
 import dev.privateupstream.store.EditOutcome;
+import dev.privateupstream.store.EndpointChange;
 import dev.privateupstream.store.EndpointProperties;
 import dev.privateupstream.store.EndpointResource;
 import dev.privateupstream.store.InvalidFieldException;
 import dev.privateupstream.store.Replica;
 import dev.privateupstream.store.StoreConflictException;
 import dev.privateupstream.store.StoreUnavailableException;
-import dev.privateupstream.store.EndpointChange;
-import dev.privateupstream.reload.LiveConfig;
-import dev.privateupstream.reload.PolicyRef;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The REST resource of shared private endpoints under {@code /api/} (SPEC §7), plus
  * {@code GET /api/shared-private-endpoints-traffic}, the per-endpoint allowed and denied counts the admin
- * page shows.
+ * page shows, and {@code GET /api/audit?endpoint=NAME}, an endpoint's history of changes (SPEC §12).
  *
- * <p>Every call must carry the bearer token in force; changes are parsed here, on the admin event loop, and
- * handed to {@link LiveConfig}, which writes and applies them on its own thread. The answer comes once the
- * change is on disk and in force.
+ * <p>Every call must carry a bearer token in force; a {@code reader} token may only read. Each change writes
+ * an audit record to the log {@code gateway.audit} and to the store. Changes are parsed here, on the admin
+ * event loop, and handed to {@link LiveConfig}, which writes and applies them on its own thread. The answer
+ * comes once the change is on disk and in force, and its record kept.
  */
 final class EndpointApi {
     static final String PREFIX = "/api/";
     static final String COLLECTION = "shared-private-endpoints";
     static final String TRAFFIC = "shared-private-endpoints-traffic";
     static final String REPLICAS = "replicas";
+    static final String AUDIT = "audit";
     private static final Logger logger = LoggerFactory.getLogger(EndpointApi.class);
+    /** SPEC §12: one JSON line per change through the API. */
+    private static final Logger auditLogger = LoggerFactory.getLogger("gateway.audit");
     private static final ObjectMapper READER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -70,16 +79,25 @@ final class EndpointApi {
     /**
      * Answers one call.
      *
-     * @param rawPath the path as sent, starting with {@link #PREFIX}, without the query
+     * @param uri the request target as sent, its path starting with {@link #PREFIX}
      * @param authorization the {@code Authorization} header, or {@code null}
      */
-    CompletableFuture<AdminResponse> handle(HttpMethod method, String rawPath, String authorization, byte[] body) {
-        final BearerToken.Verdict verdict = BearerToken.check(policy.get().config().admin().token(), authorization);
-        if (verdict != BearerToken.Verdict.ACCEPTED) {
-            return done(unauthorized(verdict));
+    CompletableFuture<AdminResponse> handle(HttpMethod method, String uri, String authorization, byte[] body) {
+        final BearerToken.Match match = BearerToken.match(policy.get().config().admin().accepted(), authorization);
+        if (match.verdict() != BearerToken.Verdict.ACCEPTED) {
+            return done(unauthorized(match.verdict()));
         }
+        if (isWrite(method) && match.token().role() != AdminToken.Role.APPROVER) {
+            return done(forbidden(match.token()));
+        }
+        final AdminToken actor = match.token();
+        final QueryStringDecoder query = new QueryStringDecoder(uri);
+        final String rawPath = query.rawPath();
         final List<String> segments = segments(rawPath);
         try {
+            if (segments.size() == 1 && segments.get(0).equals(AUDIT)) {
+                return method.equals(HttpMethod.GET) ? audit(query) : done(notAllowed("GET"));
+            }
             if (segments.size() == 1 && segments.get(0).equals(COLLECTION)) {
                 return method.equals(HttpMethod.GET) ? done(list()) : done(notAllowed("GET"));
             }
@@ -95,10 +113,10 @@ final class EndpointApi {
                     return done(get(name));
                 }
                 if (method.equals(HttpMethod.PUT)) {
-                    return put(name, EndpointProperties.parse(json(body)));
+                    return put(name, EndpointProperties.parse(json(body)), actor);
                 }
                 if (method.equals(HttpMethod.DELETE)) {
-                    return edit(name, current -> {
+                    return edit(name, actor, AuditRecord.Action.DELETE, current -> {
                         final int index = indexOf(current, name);
                         if (index < 0) {
                             return null;
@@ -117,13 +135,39 @@ final class EndpointApi {
                 }
                 final EndpointStatus status = segments.get(2).equals("approve")
                         ? EndpointStatus.APPROVED : EndpointStatus.REJECTED;
-                return setStatus(segments.get(1), status, EndpointProperties.parseDescription(json(body)));
+                return setStatus(segments.get(1), status, EndpointProperties.parseDescription(json(body)), actor);
             }
         } catch (InvalidFieldException e) {
             return done(AdminResponse.badRequest(e.field(), e.getMessage()));
         }
         return done(AdminResponse.error(HttpResponseStatus.NOT_FOUND, "no such API route: " + rawPath
-                + " (expected: " + PREFIX + COLLECTION + "[/{name}[/approve|/reject]] or " + PREFIX + REPLICAS + ")"));
+                + " (expected: " + PREFIX + COLLECTION + "[/{name}[/approve|/reject]], " + PREFIX + REPLICAS + " or "
+                + PREFIX + AUDIT + "?endpoint={name})"));
+    }
+
+    /** SPEC §12: a change is a write whatever its path; a reader's gets 403 before anything is looked at. */
+    private static boolean isWrite(HttpMethod method) {
+        return method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.PATCH)
+                || method.equals(HttpMethod.DELETE);
+    }
+
+    /** {@code GET /api/audit?endpoint=NAME}: the endpoint's audit records as the store keeps them, newest first. */
+    private CompletableFuture<AdminResponse> audit(QueryStringDecoder query) {
+        final List<String> endpoint = query.parameters().get("endpoint");
+        if (endpoint == null || endpoint.size() != 1 || endpoint.get(0).isEmpty()) {
+            return done(AdminResponse.badRequest("endpoint", "the query parameter endpoint names the endpoint "
+                    + "whose history to answer, once (expected: " + PREFIX + AUDIT + "?endpoint={name})"));
+        }
+        return live.store().audit(endpoint.get(0)).handle((records, failure) -> {
+            if (failure != null) {
+                return failed(new StoreUnavailableException("the store did not answer the audit records: "
+                        + (failure.getCause() != null ? failure.getCause() : failure).getMessage(), failure));
+            }
+            final ObjectNode body = AdminResponse.object();
+            final ArrayNode value = body.putArray("value");
+            records.forEach(record -> value.add(record.toJson()));
+            return AdminResponse.json(HttpResponseStatus.OK, body);
+        });
     }
 
     private AdminResponse list() {
@@ -175,8 +219,9 @@ final class EndpointApi {
     }
 
     /** Creates ({@code Pending}) or replaces an endpoint; an update keeps the status and, unless given, the description. */
-    private CompletableFuture<AdminResponse> put(String name, EndpointProperties properties) {
-        return edit(name, current -> {
+    private CompletableFuture<AdminResponse> put(String name, EndpointProperties properties, AdminToken actor) {
+        // The action, create or update, is known only once the change has been computed against the set in force.
+        return edit(name, actor, null, current -> {
             final int index = indexOf(current, name);
             final List<SharedPrivateEndpoint> next = new ArrayList<>(current);
             if (index < 0) {
@@ -196,8 +241,11 @@ final class EndpointApi {
         });
     }
 
-    private CompletableFuture<AdminResponse> setStatus(String name, EndpointStatus status, String description) {
-        return edit(name, current -> {
+    private CompletableFuture<AdminResponse> setStatus(String name, EndpointStatus status, String description,
+            AdminToken actor) {
+        final AuditRecord.Action action = status == EndpointStatus.APPROVED ? AuditRecord.Action.APPROVE
+                : AuditRecord.Action.REJECT;
+        return edit(name, actor, action, current -> {
             final int index = indexOf(current, name);
             if (index < 0) {
                 return null;
@@ -209,9 +257,52 @@ final class EndpointApi {
         });
     }
 
-    private CompletableFuture<AdminResponse> edit(String name, EndpointChange change) {
-        return live.edit(change).handle((outcome, failure) -> failure == null
-                ? answer(outcome, name) : failed(failure));
+    /**
+     * Applies {@code change} with its audit record, which the store keeps with the change, and logs the record
+     * once the change is applied.
+     *
+     * @param action what an applied change did, or {@code null} for create-or-update (from the proposal)
+     */
+    private CompletableFuture<AdminResponse> edit(String name, AdminToken actor, AuditRecord.Action action,
+            EndpointChange change) {
+        // The change may be computed more than once (store conflicts); the last computation is the one applied.
+        final AtomicReference<AuditRecord> record = new AtomicReference<>();
+        final EndpointChange audited = current -> {
+            final int index = indexOf(current, name);
+            final EndpointChange.Proposal proposal = change.propose(current);
+            record.set(proposal == null ? null
+                    : auditRecord(index < 0 ? null : current.get(index), proposal, actor, action));
+            return record.get() == null ? proposal : proposal.audited(record.get());
+        };
+        return live.edit(audited).handle((outcome, failure) -> {
+            if (failure != null) {
+                return failed(failure);
+            }
+            if (outcome instanceof EditOutcome.Applied && record.get() != null) {
+                auditLogger.info("{}", record.get().toJsonLine());
+            }
+            return answer(outcome, name);
+        });
+    }
+
+    /** The record of {@code proposal}; {@code null} when it asks for what already is, which changes nothing. */
+    private AuditRecord auditRecord(SharedPrivateEndpoint before, EndpointChange.Proposal proposal, AdminToken actor,
+            AuditRecord.Action action) {
+        final SharedPrivateEndpoint after = proposal.changed();
+        if (after != null && after.equals(before)) {
+            return null;
+        }
+        final SharedPrivateEndpoint subject = after != null ? after : proposal.removed();
+        final AuditRecord.Action done = action != null ? action
+                : proposal.created() ? AuditRecord.Action.CREATE : AuditRecord.Action.UPDATE;
+        return new AuditRecord(Instant.now(), actor.name(), replicaId(), done, subject.name(),
+                before == null ? null : before.status(), after == null ? null : after.status(), subject.description());
+    }
+
+    /** The replica as SPEC §10 names it: {@code replicaId} with the etcd store, else the host name. */
+    private String replicaId() {
+        final var etcd = policy.get().config().etcd();
+        return etcd != null ? etcd.replicaId() : LocalHost.name();
     }
 
     private static AdminResponse answer(EditOutcome outcome, String name) {
@@ -289,6 +380,16 @@ final class EndpointApi {
         return AdminResponse.json(HttpResponseStatus.UNAUTHORIZED, body)
                 .withHeader("WWW-Authenticate", verdict == BearerToken.Verdict.REJECTED
                         ? "Bearer realm=\"gateway-admin\", error=\"invalid_token\"" : "Bearer realm=\"gateway-admin\"");
+    }
+
+    /** SPEC §12: a reader's write; nothing changed. */
+    private static AdminResponse forbidden(AdminToken token) {
+        final ObjectNode body = AdminResponse.object()
+                .put("error", HttpResponseStatus.FORBIDDEN.reasonPhrase())
+                .put("reason", "insufficient-role")
+                .put("message", "the token '" + token.name() + "' is a " + token.role().wireName()
+                        + ": it may read, not change (expected: an approver token)");
+        return AdminResponse.json(HttpResponseStatus.FORBIDDEN, body);
     }
 
     private static AdminResponse notFound(String name) {

@@ -5,14 +5,26 @@ import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.EndpointsFile;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
+import dev.privateupstream.net.LocalHost;
+import dev.privateupstream.store.AuditRecord;
 import dev.privateupstream.store.EndpointStore;
 import dev.privateupstream.store.StoreConflictException;
 import dev.privateupstream.store.StoreUnavailableException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,6 +41,9 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:done", "2:bad usage, configuration or file, or the store did not answer"},
         subcommands = {StoreCommand.Export.class, StoreCommand.Import.class})
 final class StoreCommand implements Runnable {
+    /** SPEC §12: an import is a change like the API's, audited on the same log. */
+    private static final Logger auditLogger = LoggerFactory.getLogger("gateway.audit");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -97,16 +112,70 @@ final class StoreCommand implements Runnable {
                 return GatewayCommand.USAGE;
             }
             try (EndpointStore store = EndpointStore.open(loaded, loader)) {
+                final List<SharedPrivateEndpoint> before = setBefore(store, loaded, err);
                 final long revision = store.replace(endpoints);
                 out.printf("imported %d endpoints from %s into %s (revision %d)%n", endpoints.size(), file,
                         store.describe(), revision);
                 out.flush();
+                audit(store, loaded, before, endpoints, err);
                 return 0;
             } catch (StoreUnavailableException | StoreConflictException | IOException | IllegalStateException e) {
                 err.println("error: " + e.getMessage() + "; nothing imported");
                 err.flush();
                 return GatewayCommand.USAGE;
             }
+        }
+
+        /** The set the import replaces, for the audit's statusBefore; {@code null} when it cannot be read whole. */
+        private static List<SharedPrivateEndpoint> setBefore(EndpointStore store, GatewayConfig loaded,
+                PrintWriter err) throws StoreUnavailableException {
+            try {
+                return store.read(loaded.upstreams()).endpoints();
+            } catch (ConfigException e) {
+                // An invalid set is what an import often repairs: import anyway, audited without statusBefore.
+                err.println("note: the set in the store is not valid as it is; the audit records of this import "
+                        + "carry no statusBefore");
+                return null;
+            }
+        }
+
+        /**
+         * One {@code import} record per endpoint the import wrote or removed, written after the import committed
+         * (the store has no transaction spanning both); the actor is the operating-system user running the
+         * command, as no admin token is involved.
+         */
+        private static void audit(EndpointStore store, GatewayConfig loaded, List<SharedPrivateEndpoint> before,
+                List<SharedPrivateEndpoint> imported, PrintWriter err) {
+            final Map<String, SharedPrivateEndpoint> previous = new HashMap<>();
+            if (before != null) {
+                before.forEach(e -> previous.put(e.name().toLowerCase(Locale.ROOT), e));
+            }
+            final Instant now = Instant.now();
+            final String actor = System.getProperty("user.name", "store-import");
+            final String replica = loaded.etcd() != null ? loaded.etcd().replicaId() : LocalHost.name();
+            final List<AuditRecord> records = new ArrayList<>();
+            for (SharedPrivateEndpoint endpoint : imported) {
+                final SharedPrivateEndpoint old = previous.remove(endpoint.name().toLowerCase(Locale.ROOT));
+                records.add(new AuditRecord(now, actor, replica, AuditRecord.Action.IMPORT, endpoint.name(),
+                        old == null ? null : old.status(), endpoint.status(), endpoint.description()));
+            }
+            for (SharedPrivateEndpoint removed : previous.values()) {
+                records.add(new AuditRecord(now, actor, replica, AuditRecord.Action.IMPORT, removed.name(),
+                        removed.status(), null, removed.description()));
+            }
+            for (AuditRecord record : records) {
+                auditLogger.info("{}", record.toJsonLine());
+                try {
+                    store.keepAudit(record).get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    err.println("warning: the audit record of '" + record.endpoint() + "' was not kept in the store ("
+                            + e + "); the import stands and the record is on the log gateway.audit");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            err.flush();
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.privateupstream.cli;
 
+import dev.privateupstream.config.AdminConfig;
+import dev.privateupstream.config.AdminToken;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.config.UpstreamConfig;
 import dev.privateupstream.endpoint.EndpointStatus;
@@ -41,8 +43,8 @@ final class ValidateCommand implements Callable<Integer> {
         out.printf("  listen     %s:%d (proxyProtocol %s, tls %s)%n", loaded.listen().address(),
                 loaded.listen().port(), loaded.listen().proxyProtocol().name().toLowerCase(java.util.Locale.ROOT),
                 loaded.listen().tls() == null ? "off" : "on");
-        out.printf("  admin      %s:%d (token %s)%n", loaded.admin().address(), loaded.admin().port(),
-                loaded.admin().token() == null ? "not set: /api/* refuses every call" : "set");
+        out.printf("  admin      %s:%d (%s)%n", loaded.admin().address(), loaded.admin().port(),
+                adminTokens(loaded.admin()));
         for (UpstreamConfig u : loaded.upstreams()) {
             out.printf("  upstream   %s -> %s hosts=%s%n", u.name(), u.url(),
                     u.hosts().isEmpty() ? "any" : String.join(",", u.hosts()));
@@ -57,5 +59,21 @@ final class ValidateCommand implements Callable<Integer> {
                         + loaded.signalr().requireSignature() + ", validateRequests " + loaded.signalr().validateRequests());
         out.flush();
         return 0;
+    }
+
+    /** {@code token set}, or the name and role of every token {@code /api/*} accepts; never a secret. */
+    private static String adminTokens(AdminConfig admin) {
+        if (admin.accepted().isEmpty()) {
+            return "token not set: /api/* refuses every call";
+        }
+        if (admin.tokens().isEmpty()) {
+            return "token set";
+        }
+        final StringBuilder names = new StringBuilder();
+        for (AdminToken token : admin.accepted()) {
+            names.append(names.length() == 0 ? "tokens " : ", ").append(token.name()).append(' ')
+                    .append(token.role().wireName());
+        }
+        return names.toString();
     }
 }

@@ -30,9 +30,11 @@ public interface EndpointChange {
      * @param created whether {@code changed} is new
      * @param removed the endpoint removed, or {@code null}; a store that keeps one key per endpoint deletes
      *        its key
+     * @param audit the record of the change (SPEC §12) that the store keeps with it, in the same write where
+     *        it can; {@code null} for none
      */
     record Proposal(List<SharedPrivateEndpoint> endpoints, SharedPrivateEndpoint changed, boolean created,
-            SharedPrivateEndpoint removed) {
+            SharedPrivateEndpoint removed, AuditRecord audit) {
         public Proposal {
             endpoints = List.copyOf(requireNonNull(endpoints, "endpoints"));
             if (changed != null && removed != null) {
@@ -47,6 +49,17 @@ public interface EndpointChange {
             }
             return changed == null ? "nothing changed"
                     : (created ? "created " : "changed ") + changed.name() + " (" + changed.status() + ")";
+        }
+
+        /** A proposal without an audit record. */
+        public Proposal(List<SharedPrivateEndpoint> endpoints, SharedPrivateEndpoint changed, boolean created,
+                SharedPrivateEndpoint removed) {
+            this(endpoints, changed, created, removed, null);
+        }
+
+        /** This proposal with {@code record} to keep. */
+        public Proposal audited(AuditRecord record) {
+            return new Proposal(endpoints, changed, created, removed, record);
         }
 
         /** A proposal that creates or changes {@code changed}. */

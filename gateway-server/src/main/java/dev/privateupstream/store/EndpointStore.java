@@ -63,7 +63,8 @@ public interface EndpointStore extends AutoCloseable {
 
     /**
      * Applies one change of the admin API: computed from the newest set, validated, stored, and in force on
-     * this replica before it returns.
+     * this replica before it returns. The proposal's audit record, if any, is kept with it: in the same
+     * transaction with etcd, in this process's history with the file.
      *
      * @throws IOException when it could not be written (a read-only file); nothing changed
      * @throws StoreUnavailableException when the store did not answer in time; nothing changed
@@ -80,6 +81,16 @@ public interface EndpointStore extends AutoCloseable {
 
     /** The replicas and the newest revision, as the store knows them now ({@code GET /api/replicas}). */
     CompletableFuture<ReplicaView> replicas();
+
+    /**
+     * Keeps one audit record (SPEC §12) of a change made without {@link #edit} ({@code store import}) where
+     * {@link #audit} finds it, after the change committed: a change whose record is lost still stands, and the
+     * record is also on the log {@code gateway.audit}. {@link #edit} keeps a proposal's own record itself.
+     */
+    CompletableFuture<Void> keepAudit(AuditRecord record);
+
+    /** The audit records of the endpoint {@code name} (any letter case), newest first. */
+    CompletableFuture<List<AuditRecord>> audit(String name);
 
     /** Stops following the store; a change in progress has finished (the configuration thread is done). */
     @Override

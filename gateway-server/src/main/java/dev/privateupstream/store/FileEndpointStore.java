@@ -32,6 +32,8 @@ public final class FileEndpointStore implements EndpointStore {
     private final ConfigLoader loader;
     private EndpointSink sink;
     private WatchedFile file;
+    /** The file holds no history: this process keeps the newest changes it made itself. */
+    private final AuditHistory audit = new AuditHistory(AuditHistory.DEFAULT_CAPACITY);
     private volatile long revision = 1;
     private volatile Replica self;
 
@@ -148,6 +150,9 @@ public final class FileEndpointStore implements EndpointStore {
         file.acknowledge();
         sink.apply(proposal.endpoints(), ++revision, "admin API (" + proposal.describe() + ", written to "
                 + file.path() + ")", proposal.changed() == null ? null : List.of(proposal.changed()));
+        if (proposal.audit() != null) {
+            audit.add(proposal.audit());
+        }
         return new EditOutcome.Applied(proposal.changed(), proposal.created());
     }
 
@@ -157,6 +162,17 @@ public final class FileEndpointStore implements EndpointStore {
     }
 
     /** One machine: the only replica is this one, always at the file's revision. */
+    @Override
+    public CompletableFuture<Void> keepAudit(AuditRecord record) {
+        audit.add(record);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<List<AuditRecord>> audit(String name) {
+        return CompletableFuture.completedFuture(audit.of(name));
+    }
+
     @Override
     public CompletableFuture<ReplicaView> replicas() {
         final long now = revision;

@@ -2,7 +2,11 @@ package dev.privateupstream.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.privateupstream.admin.BearerToken.Match;
 import dev.privateupstream.admin.BearerToken.Verdict;
+import dev.privateupstream.config.AdminToken;
+import dev.privateupstream.config.AdminToken.Role;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BearerTokenTest {
@@ -44,5 +48,18 @@ class BearerTokenTest {
         assertThat(Verdict.REJECTED.reason()).isEqualTo("token-rejected");
         assertThat(Verdict.NOT_CONFIGURED.reason()).isEqualTo("token-not-configured");
         assertThat(Verdict.NOT_CONFIGURED.message()).contains("admin.token");
+    }
+
+    @Test
+    void matchesTheTokenPresentedAmongSeveral() {
+        final AdminToken admin = new AdminToken("admin", "root", Role.APPROVER);
+        final AdminToken grafana = new AdminToken("grafana", "read-only", Role.READER);
+        final List<AdminToken> tokens = List.of(admin, grafana);
+
+        assertThat(BearerToken.match(tokens, "Bearer read-only")).isEqualTo(new Match(Verdict.ACCEPTED, grafana));
+        assertThat(BearerToken.match(tokens, "Bearer root")).isEqualTo(new Match(Verdict.ACCEPTED, admin));
+        assertThat(BearerToken.match(tokens, "Bearer read-only2")).isEqualTo(new Match(Verdict.REJECTED, null));
+        assertThat(BearerToken.match(tokens, null)).isEqualTo(new Match(Verdict.MISSING, null));
+        assertThat(BearerToken.match(List.of(), "Bearer root")).isEqualTo(new Match(Verdict.NOT_CONFIGURED, null));
     }
 }

@@ -2,6 +2,10 @@ package dev.privateupstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.privateupstream.config.ConfigLoader;
+import dev.privateupstream.config.GatewayConfig;
+import dev.privateupstream.store.AuditRecord;
+import dev.privateupstream.store.EndpointStore;
 import dev.privateupstream.testing.EtcdCluster;
 import dev.privateupstream.testing.TestGateway;
 import java.io.PrintWriter;
@@ -9,6 +13,9 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -65,6 +72,34 @@ class StoreCommandIT {
         assertThat(out.toString()).contains("decision   allow", "endpoint   c (Approved");
         assertThat(run("explain", "--config", config.toString(), "--source", "10.0.0.1")).isEqualTo(1);
         assertThat(out.toString()).contains("reason     endpoint-rejected");
+    }
+
+    @Test
+    void anImportIsAuditedInTheStorePerEndpointItWroteOrRemoved() throws Exception {
+        final Path first = file("first.yaml", TestGateway.endpoint("a", TestGateway.RESOURCE, "Approved", "10.0.0.1")
+                + TestGateway.endpoint("b", TestGateway.RESOURCE, "Pending", "10.0.0.2"));
+        assertThat(run("store", "import", "--config", config.toString(), "--file", first.toString())).isEqualTo(0);
+        final Path second = file("second.yaml", TestGateway.endpoint("a", TestGateway.RESOURCE, "Rejected",
+                "10.0.0.1"));
+        assertThat(run("store", "import", "--config", config.toString(), "--file", second.toString())).isEqualTo(0);
+
+        final ConfigLoader loader = new ConfigLoader(Map.of());
+        final GatewayConfig loaded = loader.load(config);
+        try (EndpointStore store = EndpointStore.open(loaded, loader)) {
+            assertThat(describe(store.audit("a").get(5, TimeUnit.SECONDS)))
+                    .containsExactly("import Approved->Rejected", "import null->Approved");
+            assertThat(describe(store.audit("b").get(5, TimeUnit.SECONDS)))
+                    .containsExactly("import Pending->null", "import null->Pending");
+            assertThat(store.audit("a").get(5, TimeUnit.SECONDS)).allSatisfy(record -> {
+                assertThat(record.actor()).isEqualTo(System.getProperty("user.name"));
+                assertThat(record.replica()).isEqualTo(loaded.etcd().replicaId());
+            });
+        }
+    }
+
+    private static List<String> describe(List<AuditRecord> records) {
+        return records.stream().map(r -> r.action().wireName() + " " + r.statusBefore() + "->" + r.statusAfter())
+                .toList();
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
@@ -38,6 +39,8 @@ public final class OpenApiContract {
     public static final String RESOURCE = "/admin/openapi.json";
     private static final String BASE = "https://gateway.test/openapi.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The methods SPEC §12 calls writes: a reader token gets 403 for them under /api/. */
+    private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
     private static final OpenApiContract ADMIN = new OpenApiContract(read(RESOURCE));
 
     private final JsonNode document;
@@ -88,14 +91,16 @@ public final class OpenApiContract {
         final String responsePointer;
         if (operation == null || operation.isMissingNode()) {
             // Not an operation: the document's description says 404 (unlisted path) or 405 (unlisted method).
+            // Under /api/, 401 comes first, then a reader's write gets 403 (the description says both).
             final int expected = template == null ? 404 : 405;
             final boolean guarded = path.startsWith("/api/");
-            if (status != expected && !(guarded && status == 401)) {
+            final boolean write = WRITES.contains(method.toUpperCase(Locale.ROOT));
+            if (status != expected && !(guarded && status == 401) && !(guarded && write && status == 403)) {
                 return List.of(where + ", but the document lists no such operation (expected: " + expected
-                        + (guarded ? " or 401" : "") + ")");
+                        + (guarded ? " or 401" : "") + (guarded && write ? " or 403" : "") + ")");
             }
-            responsePointer = "/components/responses/"
-                    + (status == 401 ? "Unauthorized" : status == 404 ? "NotFound" : "MethodNotAllowed");
+            responsePointer = "/components/responses/" + (status == 401 ? "Unauthorized" : status == 403 ? "Forbidden"
+                    : status == 404 ? "NotFound" : "MethodNotAllowed");
         } else {
             final JsonNode listed = operation.path("responses").path(Integer.toString(status));
             if (listed.isMissingNode()) {

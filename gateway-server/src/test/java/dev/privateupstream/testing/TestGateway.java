@@ -36,6 +36,18 @@ public final class TestGateway implements AutoCloseable {
 
     /** The admin token of {@link #gatewayYaml} configurations. */
     public static final String ADMIN_TOKEN = "test-admin-token";
+    /** An approver token of {@link #ADMIN_WITH_ROLES}, named {@code alice}. */
+    public static final String APPROVER_TOKEN = "alice-token";
+    /** A reader token of {@link #ADMIN_WITH_ROLES}, named {@code grafana}. */
+    public static final String READER_TOKEN = "grafana-token";
+    /**
+     * An {@code admin:} section for the {@code extra} of {@link #gatewayYaml}: a free loopback port,
+     * {@link #ADMIN_TOKEN}, and the {@code admin.tokens} {@link #APPROVER_TOKEN} and {@link #READER_TOKEN}
+     * (SPEC §12).
+     */
+    public static final String ADMIN_WITH_ROLES = "admin:\n  address: 127.0.0.1\n  port: 0\n  token: " + ADMIN_TOKEN
+            + "\n  tokens:\n    - { name: alice, token: " + APPROVER_TOKEN + ", role: approver }\n"
+            + "    - { name: grafana, token: " + READER_TOKEN + ", role: reader }\n";
 
     private final GatewayServer server;
     private final Path dir;

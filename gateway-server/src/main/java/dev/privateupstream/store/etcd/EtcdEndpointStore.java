@@ -12,6 +12,7 @@ import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.config.UpstreamConfig;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.metrics.GatewayMetrics;
+import dev.privateupstream.store.AuditRecord;
 import dev.privateupstream.store.EditOutcome;
 import dev.privateupstream.store.EndpointChange;
 import dev.privateupstream.store.EndpointResource;
@@ -32,6 +33,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +92,7 @@ public final class EtcdEndpointStore implements EndpointStore {
     private final AtomicReference<List<SharedPrivateEndpoint>> pendingCache = new AtomicReference<>();
     private final StoredSet stored;
     private final ReplicaRegistry registry;
+    private final AtomicLong auditSequence = new AtomicLong();
     private volatile EndpointSink sink;
     private volatile Runnable wake = () -> { };
     private volatile EtcdWatch watch;
@@ -431,6 +435,11 @@ public final class EtcdEndpointStore implements EndpointStore {
                 ops.add(new Op.Delete(key(proposal.removed().name()), null));
             }
             ops.add(guardPut(proposal.describe()));
+            if (proposal.audit() != null) {
+                // In the same transaction: the record exists exactly when the change does.
+                ops.add(new Op.Put(auditKey(proposal.audit()), proposal.audit().toJsonLine()
+                        .getBytes(StandardCharsets.UTF_8), 0));
+            }
             final TxnResponse response;
             try {
                 // A linearizable read first: without quorum it fails within the timeout and nothing is
@@ -489,6 +498,42 @@ public final class EtcdEndpointStore implements EndpointStore {
     @Override
     public void announce(Replica self) {
         registry.start(self.withRevision(stored.inForce() ? stored.changeRevision() : 0));
+    }
+
+    @Override
+    public CompletableFuture<Void> keepAudit(AuditRecord record) {
+        return client.put(auditKey(record), record.toJsonLine().getBytes(StandardCharsets.UTF_8), 0)
+                .thenApply(r -> null);
+    }
+
+    /**
+     * {@code PREFIX + "audit/" + name + "/" + micros + "-" + replica + "-" + sequence}: a range read of an
+     * endpoint's prefix is its history, and the zero-padded time makes key order time order. The name is
+     * lower-cased as the API looks names up in any letter case; the replica and this store's sequence keep
+     * records of the same microsecond apart, so none overwrites another.
+     */
+    private byte[] auditKey(AuditRecord record) {
+        final long micros = record.time().getEpochSecond() * 1_000_000 + record.time().getNano() / 1_000;
+        return bytes(auditPrefix(record.endpoint()) + String.format(Locale.ROOT, "%019d-%s-%019d",
+                micros, record.replica(), auditSequence.incrementAndGet()));
+    }
+
+    @Override
+    public CompletableFuture<List<AuditRecord>> audit(String name) {
+        final byte[] prefix = bytes(auditPrefix(name));
+        // Serializable: an operator reading history during an outage gets what a member last knew.
+        return client.range(prefix, EtcdClient.prefixEnd(prefix), RangeOptions.linearizable().asSerializable()
+                .sortedBy(RangeOptions.SortTarget.KEY, true)).thenApply(response -> {
+                    final List<AuditRecord> records = new ArrayList<>(response.kvs().size());
+                    for (KeyValue kv : response.kvs()) {
+                        records.add(AuditRecord.parse(kv.value()));
+                    }
+                    return records;
+                });
+    }
+
+    private String auditPrefix(String name) {
+        return config.prefix() + "audit/" + name.toLowerCase(Locale.ROOT) + "/";
     }
 
     @Override

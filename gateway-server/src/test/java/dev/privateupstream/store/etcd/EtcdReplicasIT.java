@@ -2,6 +2,7 @@ package dev.privateupstream.store.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.privateupstream.testing.AdminClient;
 import dev.privateupstream.testing.BackendExtension;
 import dev.privateupstream.testing.EtcdCluster;
@@ -231,15 +232,61 @@ class EtcdReplicasIT {
 
     // ---- the rig ----------------------------------------------------------------------------------------
 
+    /** SPEC §12: the audit one replica writes under {@code PREFIX + "audit/"} is answered by another. */
+    @Test
+    void theAuditWrittenByOneReplicaIsAnsweredByAnotherNewestFirst() throws Exception {
+        final TestGateway a = replicaWithTokens("a");
+        final TestGateway b = replicaWithTokens("b");
+        final AdminClient alice = new AdminClient(a.adminPort()).withToken(TestGateway.APPROVER_TOKEN);
+        final AdminClient readerOnB = new AdminClient(b.adminPort()).withToken(TestGateway.READER_TOKEN);
+
+        assertThat(alice.put(PATH + "spe", body("127.0.0.10")).status()).isEqualTo(201);
+        assertThat(alice.post(PATH + "spe/approve", "{\"description\":\"fine\"}").status()).isEqualTo(200);
+        assertThat(new AdminClient(a.adminPort()).withToken(TestGateway.READER_TOKEN).post(PATH + "spe/reject", null)
+                .status()).isEqualTo(403);
+        // b computes its change from the set it has in force: let the approval reach it first.
+        awaitWithin(Duration.ofSeconds(1), () -> status(b, "127.0.0.10") == 200);
+        assertThat(new AdminClient(b.adminPort()).delete(PATH + "spe").status()).isEqualTo(204);
+
+        final AdminClient.Answer history = readerOnB.get("/api/audit?endpoint=spe");
+        assertThat(history.status()).isEqualTo(200);
+        final JsonNode value = history.json().get("value");
+        assertThat(value).extracting(r -> r.get("action").asText() + " by " + r.get("actor").asText() + " on "
+                + r.get("replica").asText()).containsExactly("delete by admin on b", "approve by alice on a",
+                "create by alice on a");
+        assertThat(value.get(1).get("statusBefore").asText()).isEqualTo("Pending");
+        assertThat(value.get(1).get("statusAfter").asText()).isEqualTo("Approved");
+        assertThat(value.get(1).get("description").asText()).isEqualTo("fine");
+        assertThat(value.get(0).get("statusAfter").isNull()).isTrue();
+        // The history is the store's, not the answering process's: a replica that made none of it has it all.
+        final AdminClient c = new AdminClient(replicaWithTokens("c").adminPort());
+        assertThat(c.get("/api/audit?endpoint=SPE").json().get("value")).isEqualTo(value);
+        assertThat(readerOnB.get("/api/audit?endpoint=sp").json().get("value")).isEmpty();
+    }
+
     static final String PATH = "/api/shared-private-endpoints/";
     static final String CALL = "POST /api/hub HTTP/1.1\r\nHost: func-a.example\r\nContent-Length: 0\r\n\r\n";
 
     private TestGateway replica(String id, String endpoints, String extra) throws Exception {
+        return replica(id, endpoints, extra, "");
+    }
+
+    /** A replica with the reader and approver tokens of {@link TestGateway#ADMIN_WITH_ROLES}. */
+    private TestGateway replicaWithTokens(String id) throws Exception {
+        return replica(id, etcd.endpointsYamlList(), "", TestGateway.ADMIN_WITH_ROLES);
+    }
+
+    /**
+     * @param storeExtra more keys of {@code sharedPrivateEndpoints.etcd}
+     * @param gatewayExtra more top-level YAML of {@code gateway.yaml}
+     */
+    private TestGateway replica(String id, String endpoints, String storeExtra, String gatewayExtra)
+            throws Exception {
         final Path folder = Files.createDirectories(dir.resolve(id));
         final String store = "  etcd:\n    endpoints: " + endpoints + "\n    prefix: " + prefix
-                + "\n    timeout: 1s\n    replicaId: " + id + "\n" + extra;
+                + "\n    timeout: 1s\n    replicaId: " + id + "\n" + storeExtra;
         final TestGateway gateway = TestGateway.start(folder, TestGateway.gatewayYamlWithStore(
-                TestGateway.upstream("func-a", TestGateway.RESOURCE, backend.url(), ""), "", store), null);
+                TestGateway.upstream("func-a", TestGateway.RESOURCE, backend.url(), ""), gatewayExtra, store), null);
         replicas.add(gateway);
         return gateway;
     }
