@@ -2,13 +2,14 @@ package dev.privateupstream.store;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.privateupstream.endpoint.EndpointStatus;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 
 /**
@@ -63,18 +64,40 @@ public record AuditRecord(Instant time, String actor, String replica, Action act
         return toJson().toString();
     }
 
-    /** Reads what {@link #toJsonLine} wrote. */
+    /**
+     * Reads what {@link #toJsonLine} wrote. The bytes come from the store, where any writer may have put
+     * anything.
+     *
+     * @throws IllegalArgumentException when they are not such a record, saying why
+     */
     public static AuditRecord parse(byte[] json) {
+        final JsonNode node;
         try {
-            final JsonNode node = MAPPER.readTree(json);
-            return new AuditRecord(Instant.parse(node.path("time").asText()), node.path("actor").asText(),
-                    node.path("replica").asText(), Action.valueOf(node.path("action").asText()
-                    .toUpperCase(Locale.ROOT)), node.path("endpoint").asText(), status(node.get("statusBefore")),
-                    status(node.get("statusAfter")), node.hasNonNull("description")
-                    ? node.get("description").asText() : null);
+            node = MAPPER.readTree(json);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new IllegalArgumentException("not JSON: " + (e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() : e.getMessage()), e);
         }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        try {
+            return new AuditRecord(Instant.parse(text(node, "time")), text(node, "actor"), text(node, "replica"),
+                    Action.valueOf(text(node, "action").toUpperCase(Locale.ROOT)), text(node, "endpoint"),
+                    status(node.get("statusBefore")), status(node.get("statusAfter")),
+                    node.hasNonNull("description") ? node.get("description").asText() : null);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("time: not an instant: " + e.getParsedString(), e);
+        }
+    }
+
+    /** A required text field; a number or object there is refused rather than read as text. */
+    private static String text(JsonNode node, String field) {
+        final JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new IllegalArgumentException(field + ": missing or not text");
+        }
+        return value.asText();
     }
 
     private static EndpointStatus status(JsonNode node) {

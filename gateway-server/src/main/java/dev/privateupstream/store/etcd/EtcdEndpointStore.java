@@ -526,7 +526,14 @@ public final class EtcdEndpointStore implements EndpointStore {
                 .sortedBy(RangeOptions.SortTarget.KEY, true)).thenApply(response -> {
                     final List<AuditRecord> records = new ArrayList<>(response.kvs().size());
                     for (KeyValue kv : response.kvs()) {
-                        records.add(AuditRecord.parse(kv.value()));
+                        try {
+                            records.add(AuditRecord.parse(kv.value()));
+                        } catch (IllegalArgumentException e) {
+                            // One record some other writer put there must not hide the endpoint's history.
+                            logger.warn("audit record {} skipped: {} (delete the key with etcdctl or rewrite it "
+                                    + "as the gateway writes them)", new String(kv.key(), StandardCharsets.UTF_8),
+                                    e.getMessage());
+                        }
                     }
                     return records;
                 });
