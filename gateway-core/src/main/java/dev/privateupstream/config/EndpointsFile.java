@@ -178,10 +178,14 @@ public final class EndpointsFile {
         return out.append('"').toString();
     }
 
-    /** Control characters, YAML 1.1 line breaks, byte order marks and lone surrogates. */
+    /**
+     * Control characters, YAML 1.1 line breaks, byte order marks, the two non-characters YAML refuses raw
+     * ({@code U+FFFE}, {@code U+FFFF}) and lone surrogates.
+     */
     private static boolean needsEscape(String text, int i) {
         char c = text.charAt(i);
-        if (c < 0x20 || c >= 0x7F && c <= 0x9F || c == '\u2028' || c == '\u2029' || c == '\uFEFF') {
+        if (c < 0x20 || c >= 0x7F && c <= 0x9F || c == '\u2028' || c == '\u2029' || c == '\uFEFF'
+                || c == '\uFFFE' || c == '\uFFFF') {
             return true;
         }
         if (Character.isHighSurrogate(c)) {

@@ -86,7 +86,8 @@ class EndpointsFileTest {
         List<String> texts = List.of("null", "~", "true", "No", "123", "0x1F", "1.5", "- item", "a: b", "# note",
                 "it's \"quoted\"", "back\\slash", "line one\nline two\n", " padded ", "tab\there", "${HOME}",
                 "$${x}", "cost: $5", "[flow]", "{map}", "*alias", "&anchor", "!tag", "%directive", "@at", "`tick`",
-                "ünïcödé ✓ 😀", "bell\u0007nul\u0000", "nel\u0085ls\u2028", "\uFEFFbom", "?", "|", ">", "'");
+                "ünïcödé ✓ 😀", "bell\u0007nul\u0000", "nel\u0085ls\u2028", "\uFEFFbom", "non\uFFFEchar\uFFFF",
+                "?", "|", ">", "'");
         for (String text : texts) {
             SharedPrivateEndpoint endpoint = new SharedPrivateEndpoint("spe", "sites", RESOURCE_ID, text,
                     EndpointStatus.REJECTED, text, List.of(IpPrefix.parse("10.1.0.4")), null);
