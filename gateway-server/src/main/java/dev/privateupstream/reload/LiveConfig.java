@@ -7,6 +7,7 @@ import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.store.EditOutcome;
 import dev.privateupstream.store.EndpointChange;
 import dev.privateupstream.store.EndpointStore;
+import dev.privateupstream.store.FileEndpointStore;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -28,18 +29,22 @@ import org.slf4j.LoggerFactory;
  * the etcd store's requests all happen here, never on an event loop.
  */
 public final class LiveConfig implements AutoCloseable {
-    /** How often both files are looked at: well within the 2 seconds SPEC §4 allows. */
+    /** How often both files are looked at without an event: well within the 2 seconds SPEC §4 allows. */
     private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
     private static final Logger logger = LoggerFactory.getLogger(LiveConfig.class);
 
     private final ScheduledExecutorService thread;
     private final ConfigWatcher watcher;
     private final EndpointStore store;
+    private final PolicyRef policy;
+    /** Wakes the thread at a file's change; {@code null} when the host has no file events (polls alone). */
+    private volatile FileEvents events;
     /** Set while a poll asked for by the store is queued, so a burst of store changes makes one poll. */
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
 
     private LiveConfig(PolicyRef policy, ConfigLoader loader, GatewayMetrics metrics, EndpointStore store) {
         this.store = store;
+        this.policy = policy;
         watcher = new ConfigWatcher(policy, loader, metrics, store);
         thread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-config", true));
     }
@@ -55,12 +60,25 @@ public final class LiveConfig implements AutoCloseable {
         final LiveConfig live = new LiveConfig(requireNonNull(policy, "policy"), requireNonNull(loader, "loader"),
                 requireNonNull(metrics, "metrics"), requireNonNull(store, "store"));
         store.start(new SnapshotSink(policy, metrics), live::wake);
+        live.events = FileEvents.start(live::wake);
+        live.watchFiles();
         live.thread.scheduleWithFixedDelay(live::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         return live;
     }
 
-    /** The store asks for a poll now: a change arrived on its own thread. */
+    /** The files to be woken for: gateway.yaml names the endpoints file, so both may move at a reload. */
+    private void watchFiles() {
+        final FileEvents watching = events;
+        if (watching != null) {
+            watching.watch(policy.get().config().file());
+            if (store instanceof FileEndpointStore file) {
+                watching.watch(file.path());
+            }
+        }
+    }
+
+    /** The store or a file event asks for a poll now: a change arrived on another thread. */
     private void wake() {
         if (wakeQueued.compareAndSet(false, true)) {
             try {
@@ -82,6 +100,7 @@ public final class LiveConfig implements AutoCloseable {
     private void poll() {
         try {
             watcher.poll();
+            watchFiles();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -124,6 +143,10 @@ public final class LiveConfig implements AutoCloseable {
      */
     @Override
     public void close() {
+        final FileEvents watching = events;
+        if (watching != null) {
+            watching.close();
+        }
         thread.shutdown();
         try {
             if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -78,6 +78,11 @@ public final class FileEndpointStore implements EndpointStore {
         }
     }
 
+    /** The endpoints file followed now. */
+    public Path path() {
+        return file.path();
+    }
+
     /** Whether the file changed since it was last handled; a change counts as handled from now on. */
     public boolean changed() throws InterruptedException {
         return file.changed();

@@ -11,17 +11,21 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * One configuration file as last handled: tells whether its content has changed since.
  *
- * <p>Polling rather than {@code WatchService} events, because the cases that matter defeat events: a
- * Kubernetes ConfigMap replaces the file by swapping the {@code ..data} symlink of its folder, editors
- * rename a new file over the old one, and inotify watches neither symlink targets nor other mounts. A
- * cheap fingerprint (the resolved path, inode, size and modification time, following symlinks) is taken on
- * every poll; only when it moves is the content read and compared by SHA-256, so a {@code touch} or a
- * rewrite with the same bytes is not a change. Every {@link #DEEP_EVERY}th poll hashes the content anyway,
- * for file systems whose timestamps are too coarse to see two writes in the same tick.
+ * <p>Decided by polling, not by {@code WatchService} events (which only ask for a poll sooner), because the
+ * cases that matter defeat events: a Kubernetes ConfigMap replaces the file by swapping the {@code ..data}
+ * symlink of its folder, editors rename a new file over the old one, and inotify watches neither symlink
+ * targets nor other mounts. A cheap fingerprint (the resolved path, inode, size and modification time,
+ * following symlinks) is taken on every poll; only when it moves is the content read and compared by
+ * SHA-256, so a {@code touch} or a rewrite with the same bytes is not a change. A poll at least
+ * {@link #DEEP_INTERVAL_NANOS} after the last such check hashes the content anyway, for file systems whose
+ * timestamps are too coarse to see two writes in the same tick: by time, not by a count of polls, since
+ * file events may ask for many polls.
  *
  * <p>A file that is still moving is not read: a writer that truncates and writes in place would otherwise
  * be caught half-way, and a half-written endpoints file can be valid YAML that lacks endpoints.
@@ -32,15 +36,22 @@ public final class WatchedFile {
     /** How long the fingerprint must hold still before the content is read. */
     static final long SETTLE_MILLIS = 20;
     private static final int SETTLE_ATTEMPTS = 5;
-    private static final int DEEP_EVERY = 8;
+    static final long DEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Path path;
+    private final LongSupplier nanoClock;
     private Fingerprint fingerprint;
     private byte[] hash;
-    private int polls;
+    private long lastDeep;
 
     public WatchedFile(Path path) {
+        this(path, System::nanoTime);
+    }
+
+    WatchedFile(Path path, LongSupplier nanoClock) {
         this.path = requireNonNull(path, "path");
+        this.nanoClock = requireNonNull(nanoClock, "nanoClock");
+        lastDeep = nanoClock.getAsLong();
     }
 
     public Path path() {
@@ -59,7 +70,11 @@ public final class WatchedFile {
      * reported again at every poll.
      */
     public boolean changed() throws InterruptedException {
-        final boolean deep = ++polls % DEEP_EVERY == 0;
+        final long polledAt = nanoClock.getAsLong();
+        final boolean deep = polledAt - lastDeep >= DEEP_INTERVAL_NANOS;
+        if (deep) {
+            lastDeep = polledAt;
+        }
         Fingerprint now = fingerprint();
         final boolean moved = !Objects.equals(now, fingerprint);
         if (!moved && !deep) {
