@@ -101,7 +101,7 @@ final class ParsedItems {
     /** The entry of one item's text parsed as a file of its own, or {@code null} when it has any error. */
     private static EndpointEntry parseAlone(Path file, String text, VariableSubstitution variables) {
         final ConfigErrors errors = new ConfigErrors();
-        final YamlNode root = YamlTree.parse(file, text, errors);
+        final YamlNode root = ConfigLoader.endpointsTree(file, text, errors);
         if (root == null || !errors.isEmpty()) {
             return null;
         }
