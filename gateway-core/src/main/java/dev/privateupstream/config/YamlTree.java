@@ -97,13 +97,22 @@ final class YamlTree {
     }
 
     private static String decode(byte[] bytes) throws CharacterCodingException {
-        String text = StandardCharsets.UTF_8.newDecoder()
+        // The String constructor is several times faster than a decoder, but replaces what is not UTF-8
+        // with U+FFFD: only a text holding that character is decoded again strictly, to tell which it was.
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') >= 0) {
+            text = strictly(bytes);
+        }
+        // Editors on Windows may start the file with a byte order mark.
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    private static String strictly(byte[] bytes) throws CharacterCodingException {
+        return StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(ByteBuffer.wrap(bytes))
                 .toString();
-        // Editors on Windows may start the file with a byte order mark.
-        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     private YamlNode document(String text) {

@@ -32,6 +32,25 @@ class ConfigLoaderEndpointsTest {
     }
 
     @Test
+    void aFileThatIsNotUtf8IsRefusedButAReplacementCharacterWrittenAsSuchIsText() throws Exception {
+        Files.write(files.endpoints, new byte[] {'-', ' ', 'n', 'a', 'm', 'e', ':', ' ', (byte) 0xC3, '(', '\n'});
+        final ConfigException e = files.loadFails();
+        assertThat(e.errors()).singleElement().satisfies(error ->
+                assertThat(error.message()).contains("not UTF-8 text"));
+
+        files.endpoints("""
+                - name: replaced
+                  groupId: sites
+                  privateLinkResourceId: %s
+                  requestMessage: "mojibake \uFFFD seen"
+                  status: Pending
+                  linkId: 7
+                """.formatted(RESOURCE_ID));
+        assertThat(files.load().endpoints()).singleElement()
+                .satisfies(endpoint -> assertThat(endpoint.requestMessage()).isEqualTo("mojibake \uFFFD seen"));
+    }
+
+    @Test
     void readsEveryField() throws Exception {
         GatewayConfig config = files.endpoints("""
                 - name: contoso-func-spe
