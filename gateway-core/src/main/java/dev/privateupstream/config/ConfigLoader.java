@@ -172,7 +172,9 @@ public final class ConfigLoader {
             // An item with an error is parsed again next time, so that the error is reported again.
             parsedItems.remember(file, errors.size() == before ? items : null, entries);
         }
-        EndpointRules.check(entries, resourceIds, file, errors);
+        if (!parsedItems.checkedAlone(resourceIds)) {
+            parsedItems.keep(EndpointRules.check(entries, resourceIds, file, errors));
+        }
         List<SharedPrivateEndpoint> endpoints = new ArrayList<>(entries.size());
         for (EndpointEntry entry : entries) {
             if (entry.endpoint() != null) {
@@ -189,6 +191,11 @@ public final class ConfigLoader {
     static YamlNode endpointsTree(Path file, String text, ConfigErrors errors) {
         final YamlNode written = WrittenEndpointsForm.read(text);
         return written != null ? written : YamlTree.parse(file, text, errors);
+    }
+
+    /** How many reads of the endpoints file checked only the items that changed. */
+    int readsCheckedByChangedItems() {
+        return parsedItems.checkedAlone();
     }
 
     /** How many items of the endpoints file the last read took unparsed from the read before. */

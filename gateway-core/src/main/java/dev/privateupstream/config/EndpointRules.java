@@ -51,8 +51,10 @@ final class EndpointRules {
      * Checks the endpoints against each other and against the upstreams' resource ids.
      *
      * @param resourceIds the upstreams' resource ids, or {@code null} to skip that check
+     * @return what the set claims, for checking its next changes alone; {@code null} when it broke a rule
      */
-    static void check(List<EndpointEntry> entries, List<String> resourceIds, Path file, ConfigErrors errors) {
+    static RuleIndex check(List<EndpointEntry> entries, List<String> resourceIds, Path file, ConfigErrors errors) {
+        final int errorsBefore = errors.size();
         // Sized up front and keyed by value, not text: at 100,000 endpoints rehashing and building each
         // prefix's text were most of this check's time.
         int claimed = 0;
@@ -100,6 +102,7 @@ final class EndpointRules {
             }
             checkResourceId(entry, resourceIds, file, errors);
         }
+        return errors.size() == errorsBefore ? new RuleIndex(names, prefixes, linkIds, resourceIds) : null;
     }
 
     /** A HashMap capacity that holds {@code size} keys without growing. */

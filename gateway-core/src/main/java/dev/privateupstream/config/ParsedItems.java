@@ -24,6 +24,13 @@ final class ParsedItems {
     private Map<String, Seen> byText = Map.of();
     /** How many items the last read took from the ones before (for tests). */
     private int reused;
+    /** How many reads the changed items' own check sufficed for (for tests). */
+    private int checkedAlone;
+    /** What the set of the last read whose rules held claims; {@code null} when unknown. */
+    private RuleIndex rules;
+    /** The last read's change to the set before: items gone and items parsed; {@code null} when unknown. */
+    private List<EndpointEntry> removed;
+    private List<EndpointEntry> added;
 
     /**
      * One remembered item. Its text is the one first read, kept across reads: the new read's copy of an
@@ -40,6 +47,8 @@ final class ParsedItems {
     synchronized List<EndpointEntry> entries(Path file, List<EndpointItems.Item> items,
                                              VariableSubstitution variables) {
         reused = 0;
+        removed = null;
+        added = null;
         if (!file.equals(this.file) || byText.isEmpty()) {
             return null;
         }
@@ -52,7 +61,9 @@ final class ParsedItems {
             }
         }
         final List<EndpointEntry> entries = new ArrayList<>(items.size());
+        final List<EndpointEntry> parsed = new ArrayList<>(misses);
         final Map<String, Seen> next = new HashMap<>(items.size() * 4 / 3 + 1);
+        boolean repeated = false;
         for (int i = 0; i < seen.length; i++) {
             final EndpointItems.Item item = items.get(i);
             EndpointEntry entry;
@@ -60,7 +71,8 @@ final class ParsedItems {
             if (was != null) {
                 // Unmoved (the usual case) costs nothing: moved() answers the same entry, and it stays seen.
                 entry = was.entry().moved(i, item.firstLine() - was.firstLine());
-                next.put(was.text(), entry == was.entry() ? was : new Seen(was.text(), entry, item.firstLine()));
+                repeated |= next.put(was.text(), entry == was.entry() ? was
+                        : new Seen(was.text(), entry, item.firstLine())) != null;
                 reused++;
             } else {
                 entry = parseAlone(file, item.text(), variables);
@@ -68,9 +80,21 @@ final class ParsedItems {
                     return null;
                 }
                 entry = entry.moved(i, item.firstLine() - 1);
-                next.put(item.text(), new Seen(item.text(), entry, item.firstLine()));
+                repeated |= next.put(item.text(), new Seen(item.text(), entry, item.firstLine())) != null;
+                parsed.add(entry);
             }
             entries.add(entry);
+        }
+        if (!repeated) {
+            // An item written twice is one key here but two endpoints: the whole check names the clash.
+            final List<EndpointEntry> gone = new ArrayList<>(parsed.size());
+            for (Seen was : byText.values()) {
+                if (next.get(was.text()) == null) {
+                    gone.add(was.entry());
+                }
+            }
+            removed = gone;
+            added = parsed;
         }
         byText = next;
         return entries;
@@ -80,6 +104,9 @@ final class ParsedItems {
     synchronized void remember(Path file, List<EndpointItems.Item> items, List<EndpointEntry> entries) {
         this.file = file;
         byText = Map.of();
+        rules = null;
+        removed = null;
+        added = null;
         if (items == null || items.size() != entries.size()) {
             return;
         }
@@ -92,6 +119,32 @@ final class ParsedItems {
             next.put(items.get(i).text(), new Seen(items.get(i).text(), entry, items.get(i).firstLine()));
         }
         byText = next;
+    }
+
+    /**
+     * Checks the items the last {@link #entries} read parsed, and the ones it no longer found, against what
+     * the set before claimed; whether that showed the rules hold for the whole set. When it does not tell,
+     * the caller checks the whole set and hands the outcome to {@link #keep}.
+     */
+    synchronized boolean checkedAlone(List<String> resourceIds) {
+        final boolean checked = rules != null && added != null && rules.replace(removed, added, resourceIds);
+        removed = null;
+        added = null;
+        if (checked) {
+            checkedAlone++;
+        } else {
+            rules = null; // spoilt, if it was tried: the caller's whole check gives the next one
+        }
+        return checked;
+    }
+
+    /** What the set just read claims, from a whole check; {@code null} when it broke a rule. */
+    synchronized void keep(RuleIndex index) {
+        rules = index;
+    }
+
+    synchronized int checkedAlone() {
+        return checkedAlone;
     }
 
     synchronized int reused() {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ParsedItemsTest {
     private static final List<UpstreamConfig> UPSTREAMS = List.of(new UpstreamConfig("contoso-func", RESOURCE_ID,
             URI.create("http://127.0.0.1:7071"), List.of(), null, null, null, 256));
+
+    private static final AtomicInteger FRESH = new AtomicInteger(1000);
 
     @TempDir
     Path folder;
@@ -53,6 +56,7 @@ class ParsedItemsTest {
         }
         // Most rounds change a few items and follow a clean read: those reads reused the rest.
         assertThat(reusedReads).isGreaterThan(150);
+        assertThat(cached.readsCheckedByChangedItems()).isGreaterThan(50);
     }
 
     @Test
@@ -103,22 +107,57 @@ class ParsedItemsTest {
                 case 1 -> endpoints.set(i, new SharedPrivateEndpoint(e.name(), e.groupId(), e.privateLinkResourceId(),
                         e.requestMessage(), e.status(), e.description().isEmpty() ? "added" : "", e.privateIps(),
                         e.linkId()));
-                case 2 -> endpoints.add(random.nextInt(endpoints.size() + 1),
-                        endpoint(1000 + random.nextInt(5000), random));
+                case 2 -> endpoints.add(random.nextInt(endpoints.size() + 1), endpoint(fresh(), random));
                 case 3 -> endpoints.remove(i);
                 case 4 -> endpoints.add(endpoints.remove(i));
                 default -> endpoints.set(i, new SharedPrivateEndpoint(e.name(), e.groupId(),
                         e.privateLinkResourceId(), e.requestMessage(), e.status(), e.description(),
-                        endpoints.get(random.nextInt(endpoints.size())).privateIps(), e.linkId()));
+                        endpoint(fresh(), random).privateIps(), e.linkId()));
             }
         }
+    }
+
+    /**
+     * A number no endpoint's name or prefixes used yet: the set itself stays valid, so that most reads check
+     * only their changed items; the clashes come from {@link #hostile}, one read at a time.
+     */
+    private static int fresh() {
+        return FRESH.getAndIncrement();
+    }
+
+    /** The name of a random endpoint of the file, or one that is not there. */
+    private static String name(String[] lines, Random random) {
+        for (int tries = 0; tries < 50; tries++) {
+            final String line = lines[random.nextInt(lines.length)];
+            if (line.startsWith("- name: ")) {
+                return line.substring("- name: ".length());
+            }
+        }
+        return "absent";
+    }
+
+    /** The privateIps line of a random endpoint of the file. */
+    private static String ips(String[] lines, Random random) {
+        for (int tries = 0; tries < 50; tries++) {
+            final String line = lines[random.nextInt(lines.length)];
+            if (line.startsWith("  privateIps: ")) {
+                return line;
+            }
+        }
+        return "\n\n";
+    }
+
+    /** The last link id declared in the file, so that an earlier endpoint is given it too. */
+    private static String linkId(String text) {
+        final int at = text.lastIndexOf("\n  linkId: ");
+        return at < 0 ? "1" : text.substring(at + "\n  linkId: ".length(), text.indexOf('\n', at + 1));
     }
 
     /** Now and then, what a hand edit brings: an error in an item, a variable, a comment, another form. */
     private static String hostile(String text, Random random) {
         final String[] lines = text.split("\n", -1);
         final int at = random.nextInt(lines.length);
-        return switch (random.nextInt(28)) {
+        return switch (random.nextInt(20)) {
             case 0 -> text.replaceFirst("status: Approved", "status: Maybe");
             case 1 -> text.replaceFirst("\n  groupId: sites\n", "\n  groupId: sites\n  bogus: 1\n");
             case 2 -> text.replaceFirst("requestMessage: please", "requestMessage: \\${ZONE}");
@@ -126,6 +165,13 @@ class ParsedItemsTest {
             case 4 -> text.replaceFirst("description: line one", "description: \"unterminated");
             case 5 -> text.replace("\n" + lines[at] + "\n", "\n" + lines[at] + "\n  name: twice\n");
             case 6 -> text.replaceFirst("\n- name", "\n---\n- name");
+            // Rule clashes in a single changed item, which the changed items' own check must catch.
+            case 7 -> text.replace("\n- name: " + name(lines, random) + "\n", "\n- name: "
+                    + name(lines, random).toUpperCase(java.util.Locale.ROOT) + "\n");
+            case 8 -> text.replaceFirst("\n  linkId: \\d+\n", "\n  linkId: " + linkId(text) + "\n");
+            case 9 -> text.replaceFirst("\n  privateIps: \\[ ([0-9./]+) ]\n", "\n  privateIps: [ $1, $1 ]\n");
+            case 10 -> text.replace(lines[at].startsWith("  privateIps: ") ? lines[at] : "\n\n", ips(lines, random));
+            case 11 -> text.replaceFirst("privateLinkResourceId: \\S+", "privateLinkResourceId: /subscriptions/other");
             default -> text;
         };
     }
