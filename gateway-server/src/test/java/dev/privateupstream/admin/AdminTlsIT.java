@@ -61,6 +61,8 @@ class AdminTlsIT {
     private static Issued alice;
     private static TestCertificates strangers;
     private static Issued mallory;
+    /** Signed by the operators' CA, but for servers only (extendedKeyUsage serverAuth). */
+    private static Issued notForClients;
 
     /** This test's copies of the files gateway.yaml names. */
     private Issued servedFiles;
@@ -84,6 +86,7 @@ class AdminTlsIT {
         alice = operators.issueFor("clientAuth", "alice", "alice");
         strangers = TestCertificates.create(dir, "strangers");
         mallory = strangers.issueFor("clientAuth", "mallory", "mallory");
+        notForClients = operators.issue("server-only", "server-only");
     }
 
     private void copyFiles() {
@@ -210,6 +213,8 @@ class AdminTlsIT {
         // Refused at the handshake, whatever the path: a wrong certificate is never taken for none.
         assertThatThrownBy(() -> https(mallory).get(SPE)).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> https(mallory).withToken(null).get("/healthz")).isInstanceOf(IOException.class);
+        // The right CA, but not made for client authentication: refused the same way.
+        assertThatThrownBy(() -> https(notForClients).get(SPE)).isInstanceOf(IOException.class);
         assertThat(https(alice).get(SPE + "/pending").json().path("properties").path("status").asText())
                 .isEqualTo("Pending");
     }
