@@ -113,9 +113,8 @@ public final class GatewayServer implements AutoCloseable {
     /**
      * The certificates {@code config} puts in use, for {@code gateway_tls_certificate_expiry_timestamp_seconds}:
      * the proxy listener's chain, the admin port's, and the trust roots of each {@code https} upstream with a
-     * {@code caFile}
-     * (loaded here, off the event loops, if no pool loaded them yet). The system trust store is left out: its
-     * hundred-odd roots expire on the distribution's schedule, not the operator's.
+     * {@code caFile} (loaded here, off the event loops, if no pool loaded them yet). The system trust store is
+     * left out: its hundred-odd roots expire on the distribution's schedule, not the operator's.
      */
     private Map<String, Supplier<Instant>> certificatesInUse(GatewayConfig config) {
         final Map<String, Supplier<Instant>> inUse = new HashMap<>();

@@ -40,7 +40,7 @@ public final class AdminServer implements AutoCloseable {
     /** Admin bodies are a few hundred bytes of JSON; anything much larger is refused with 413. */
     static final int MAX_BODY_BYTES = 64 * 1024;
     private static final int IDLE_SECONDS = 60;
-    /** A client that has not finished its handshake by then is closed: none of ours takes a second. */
+    /** A client still in its handshake after this long is closed, as Netty does by default. */
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     private final EventLoopGroup group;
