@@ -59,6 +59,8 @@ public final class GatewayServer implements AutoCloseable {
     private final ChannelGroup clientChannels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final UpstreamPools pools;
     private final ServerTls tls;
+    /** {@code admin.tls}: the same code as the proxy port's, watching the admin files. */
+    private final ServerTls adminTls;
     private final CallerIdentities identities;
     /** The SDK of SPEC §12's spans, or {@code null} when tracing is off; the file at start decides. */
     private final GatewayTracing tracing;
@@ -73,10 +75,17 @@ public final class GatewayServer implements AutoCloseable {
         // First, so that TLS files that do not load stop the start before the event loops exist.
         tls = ServerTls.start(() -> policy.get().config().listen().tls());
         try {
+            adminTls = ServerTls.start("admin.tls", "admin port", () -> policy.get().config().admin().tls());
+        } catch (RuntimeException e) {
+            tls.close();
+            throw e;
+        }
+        try {
             // Before the event loops too: OTEL_* settings the SDK refuses stop the start.
             tracing = config.tracing() == null ? null : GatewayTracing.start(config.tracing());
         } catch (RuntimeException e) {
             tls.close();
+            adminTls.close();
             throw e;
         }
         this.metrics = requireNonNull(metrics, "metrics");
@@ -103,14 +112,17 @@ public final class GatewayServer implements AutoCloseable {
 
     /**
      * The certificates {@code config} puts in use, for {@code gateway_tls_certificate_expiry_timestamp_seconds}:
-     * the proxy listener's chain and the trust roots of each {@code https} upstream with a {@code caFile}
-     * (loaded here, off the event loops, if no pool loaded them yet). The system trust store is left out: its
-     * hundred-odd roots expire on the distribution's schedule, not the operator's.
+     * the proxy listener's chain, the admin port's, and the trust roots of each {@code https} upstream with a
+     * {@code caFile} (loaded here, off the event loops, if no pool loaded them yet). The system trust store is
+     * left out: its hundred-odd roots expire on the distribution's schedule, not the operator's.
      */
     private Map<String, Supplier<Instant>> certificatesInUse(GatewayConfig config) {
         final Map<String, Supplier<Instant>> inUse = new HashMap<>();
         if (config.listen().tls() != null) {
             inUse.put(GatewayMetrics.LISTEN_CERTIFICATE, tls::expiry);
+        }
+        if (config.admin().tls() != null) {
+            inUse.put(GatewayMetrics.ADMIN_CERTIFICATE, adminTls::expiry);
         }
         for (UpstreamConfig upstream : config.upstreams()) {
             if (upstream.caFile() != null && UpstreamAddress.of(upstream.url()).https()) {
@@ -183,10 +195,11 @@ public final class GatewayServer implements AutoCloseable {
         try {
             server.bind(config.listen());
             server.liveConfig = LiveConfig.start(server.policy, loader, metrics, store);
-            server.admin = AdminServer.start(config.admin(), server.policy, server.liveConfig, metrics,
-                    server::ready);
-            logger.info("admin server listening on {} (page http://{}/, metrics, healthz, readyz, api)",
-                    server.adminAddress(), hostAndPort(server.adminAddress()));
+            server.admin = AdminServer.start(config.admin(), server.adminTls, server.policy, server.liveConfig,
+                    metrics, server::ready);
+            logger.info("admin server listening on {} (page {}://{}/, metrics, healthz, readyz, api)",
+                    server.adminAddress(), config.admin().tls() == null ? "http" : "https",
+                    hostAndPort(server.adminAddress()));
             store.announce(new Replica(config.etcd() != null ? config.etcd().replicaId() : LocalHost.name(), LocalHost.name(),
                     server.listenAddress().getPort(), server.adminAddress().getPort(), version(),
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), 0));
@@ -319,6 +332,7 @@ public final class GatewayServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         tls.close();
+        adminTls.close();
         identities.close();
         if (tracing != null) {
             tracing.close(); // last: the spans of the calls that ended above go out

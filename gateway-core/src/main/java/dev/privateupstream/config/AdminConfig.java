@@ -12,11 +12,17 @@ import java.util.List;
  * @param port port, default {@code 9090}; {@code 0} for any free one
  * @param token the approver token {@code admin.token}, or {@code null} when none is configured
  * @param tokens {@code admin.tokens}, in file order; empty when none
+ * @param tls {@code admin.tls}: the admin port over TLS, or {@code null} for plain HTTP
  */
-public record AdminConfig(String address, int port, String token, List<AdminToken> tokens) {
+public record AdminConfig(String address, int port, String token, List<AdminToken> tokens, TlsConfig tls) {
     public AdminConfig {
         requireNonNull(address, "address");
         tokens = List.copyOf(requireNonNull(tokens, "tokens"));
+    }
+
+    /** Plain HTTP, with {@code admin.token} and {@code admin.tokens}. */
+    public AdminConfig(String address, int port, String token, List<AdminToken> tokens) {
+        this(address, port, token, tokens, null);
     }
 
     /** Only {@code admin.token}, as before SPEC §12. */
@@ -42,6 +48,6 @@ public record AdminConfig(String address, int port, String token, List<AdminToke
     public String toString() {
         // The secrets stay out of logs and exception messages.
         return "AdminConfig[address=" + address + ", port=" + port + ", token=" + (token == null ? null : "***")
-                + ", tokens=" + tokens + "]";
+                + ", tokens=" + tokens + ", tls=" + tls + "]";
     }
 }

@@ -45,7 +45,8 @@ record GatewayYaml(
     static final List<String> TLS_KEYS = List.of("certificate", "privateKey");
     static final List<String> LIMITS_KEYS = List.of("maxHeaderBytes", "maxBodyBytes", "headerTimeout",
             "idleTimeout", "drainTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout", "sendTimeout");
-    static final List<String> ADMIN_KEYS = List.of("address", "port", "token", "tokens");
+    static final List<String> ADMIN_KEYS = List.of("address", "port", "token", "tokens", "tls");
+    static final List<String> ADMIN_TLS_KEYS = List.of("certificate", "privateKey", "clientCa");
     static final List<String> ADMIN_TOKEN_KEYS = List.of("name", "token", "role");
     static final List<String> SIGNALR_KEYS = List.of("accessKeys", "requireSignature", "validateRequests",
             "identity");
@@ -79,7 +80,7 @@ record GatewayYaml(
         ListenConfig listen = listen(listenSection, folder);
         LimitsConfig limits = limits(m.section("limits", LIMITS_KEYS));
         MappingReader adminSection = m.section("admin", ADMIN_KEYS);
-        AdminConfig admin = admin(adminSection);
+        AdminConfig admin = admin(adminSection, folder);
         checkPorts(source, listenSection, adminSection, listen, admin);
         SignalRConfig signalr = signalr(m.section("signalr", SIGNALR_KEYS));
         WebPubSubConfig webpubsub = webpubsub(m.section("webpubsub", WEBPUBSUB_KEYS));
@@ -101,7 +102,7 @@ record GatewayYaml(
         }
         String address = m.value("address", DEFAULT_LISTEN_ADDRESS, GatewayYaml::address);
         int port = m.value("port", DEFAULT_LISTEN_PORT, GatewayYaml::port);
-        TlsConfig tls = tls(m.section("tls", TLS_KEYS), folder);
+        TlsConfig tls = tls(m.section("tls", TLS_KEYS), folder, false);
         ProxyProtocolMode proxyProtocol = m.value("proxyProtocol", ProxyProtocolMode.DISABLED,
                 GatewayYaml::proxyProtocol);
         int errorsBefore = m.source().errors().size();
@@ -120,7 +121,12 @@ record GatewayYaml(
                 rejectAtConnect);
     }
 
-    private static TlsConfig tls(MappingReader m, Path folder) {
+    /**
+     * {@code listen.tls} or {@code admin.tls} (SPEC §4, §12): the same keys and checks for both, and with
+     * {@code withClientCa} (only {@code admin.tls}) the optional {@code clientCa}. Paths are relative to the
+     * folder of {@code gateway.yaml}.
+     */
+    private static TlsConfig tls(MappingReader m, Path folder, boolean withClientCa) {
         if (m == null) {
             return null;
         }
@@ -129,10 +135,14 @@ record GatewayYaml(
                 text -> certificateFile(folder, text));
         Located<Path> privateKey = m.required("privateKey", "the path of a PEM private key",
                 text -> privateKeyFile(folder, text));
-        if (certificate == null || privateKey == null || !keyPairMatches(m, certificate, privateKey)) {
+        // The trust anchors of client certificates: any PEM certificates (a CA's, or a self-signed client's).
+        Located<Path> clientCa = withClientCa ? m.located("clientCa",
+                text -> certificateFile(folder, text)) : null;
+        if (certificate == null || privateKey == null || !keyPairMatches(m, certificate, privateKey)
+                || withClientCa && m.has("clientCa") && clientCa == null) {
             return null;
         }
-        return new TlsConfig(certificate.value(), privateKey.value());
+        return new TlsConfig(certificate.value(), privateKey.value(), clientCa == null ? null : clientCa.value());
     }
 
     /** A readable PEM certificate (chain) file, relative to the folder of {@code gateway.yaml}. */
@@ -183,12 +193,13 @@ record GatewayYaml(
                 connectTimeout, responseTimeout, sendTimeout);
     }
 
-    private static AdminConfig admin(MappingReader m) {
+    private static AdminConfig admin(MappingReader m, Path folder) {
         if (m == null) {
             return new AdminConfig(DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT, null);
         }
         return new AdminConfig(m.value("address", DEFAULT_ADMIN_ADDRESS, GatewayYaml::address),
-                m.value("port", DEFAULT_ADMIN_PORT, GatewayYaml::port), m.text("token"), adminTokens(m));
+                m.value("port", DEFAULT_ADMIN_PORT, GatewayYaml::port), m.text("token"), adminTokens(m),
+                tls(m.section("tls", ADMIN_TLS_KEYS), folder, true));
     }
 
     /** {@code admin.tokens} (SPEC §12): the entries read without error; a bad one is reported and left out. */

@@ -2,6 +2,7 @@ package dev.privateupstream.admin;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.privateupstream.tls.ServerTls;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes one admin connection's requests (SPEC §7): {@code /healthz}, {@code /readyz}, {@code /metrics},
- * {@code /api/*}, the page's files and the API's OpenAPI document (SPEC §12).
+ * {@code /api/*}, the page's files and the API's OpenAPI document (SPEC §12). With {@code admin.tls.clientCa},
+ * an {@code /api/*} call over a connection without a client certificate is refused before its token is looked
+ * at ({@code 403}, reason {@code client-certificate-required}); the token is still required with one.
  *
  * <p>API changes complete on the configuration thread, later than the request arrived; answers still go
  * out in request order (each waits for the one before), and the connection reads no further while one is
@@ -54,7 +58,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // The request is released when this returns (SimpleChannelInboundHandler): take what is needed now.
         final boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         final HttpVersion version = request.protocolVersion();
-        final CompletableFuture<AdminResponse> response = route(request);
+        final SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        final boolean certificateMissing = tls != null && ServerTls.clientCertificateMissing(tls.engine());
+        final CompletableFuture<AdminResponse> response = route(request, certificateMissing);
         pending++;
         if (!response.isDone()) {
             ctx.channel().config().setAutoRead(false);
@@ -68,7 +74,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .thenAccept(r -> ctx.executor().execute(() -> write(ctx, r, version, keepAlive)));
     }
 
-    private CompletableFuture<AdminResponse> route(FullHttpRequest request) {
+    private CompletableFuture<AdminResponse> route(FullHttpRequest request, boolean certificateMissing) {
         if (!request.decoderResult().isSuccess()) {
             return done(AdminResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed request"));
         }
@@ -76,6 +82,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         final HttpMethod method = request.method();
         // The API's own description is public, as the page that calls the API is: it holds no endpoint data.
         if (path.startsWith(EndpointApi.PREFIX) && !path.equals(AdminPage.OPENAPI_PATH)) {
+            if (certificateMissing) {
+                return done(clientCertificateRequired());
+            }
             return api.handle(method, request.uri(), request.headers().get(HttpHeaderNames.AUTHORIZATION),
                     ByteBufUtil.getBytes(request.content()));
         }
@@ -137,6 +146,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         logger.debug("admin connection {} failed", ctx.channel().remoteAddress(), cause);
         ctx.close();
+    }
+
+    /** SPEC §12 {@code admin.tls.clientCa}: no client certificate on this connection; nothing changed. */
+    private static AdminResponse clientCertificateRequired() {
+        return AdminResponse.json(HttpResponseStatus.FORBIDDEN, AdminResponse.object()
+                .put("error", HttpResponseStatus.FORBIDDEN.reasonPhrase())
+                .put("reason", "client-certificate-required")
+                .put("message", "/api/* needs a client certificate signed by admin.tls.clientCa, and this "
+                        + "connection presented none (expected: curl --cert and --key, or a browser with the "
+                        + "certificate installed)"));
     }
 
     private static CompletableFuture<AdminResponse> done(AdminResponse response) {

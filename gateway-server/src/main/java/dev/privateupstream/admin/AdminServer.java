@@ -6,6 +6,7 @@ import dev.privateupstream.config.AdminConfig;
 import dev.privateupstream.metrics.GatewayMetrics;
 import dev.privateupstream.reload.LiveConfig;
 import dev.privateupstream.reload.PolicyRef;
+import dev.privateupstream.tls.ServerTls;
 import dev.privateupstream.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -17,9 +18,11 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -27,11 +30,18 @@ import java.util.function.BooleanSupplier;
  * The admin server on {@code admin.address:admin.port} (SPEC §7): its own listener and its own small event
  * loop, so that neither a scrape nor a slow admin client takes time from the proxy's loops, and so that it
  * stays up while the proxy drains (SPEC §9).
+ *
+ * <p>With {@code admin.tls} (SPEC §12) every connection starts with a TLS handshake, with the certificate in
+ * force when it was accepted ({@link ServerTls}, the proxy port's code, watching the admin files): the port
+ * then speaks nothing but TLS. With {@code admin.tls.clientCa} the handshake asks for a client certificate,
+ * which {@link AdminHandler} requires of {@code /api/*}.
  */
 public final class AdminServer implements AutoCloseable {
     /** Admin bodies are a few hundred bytes of JSON; anything much larger is refused with 413. */
     static final int MAX_BODY_BYTES = 64 * 1024;
     private static final int IDLE_SECONDS = 60;
+    /** A client still in its handshake after this long is closed, as Netty does by default. */
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     private final EventLoopGroup group;
     private final Channel listener;
@@ -46,12 +56,15 @@ public final class AdminServer implements AutoCloseable {
     /**
      * Binds and serves.
      *
+     * @param tls the admin port's TLS ({@code admin.tls}), read for each connection; plain HTTP while it has
+     *        no context
      * @param ready whether {@code /readyz} answers {@code 200}: configuration loaded, proxy listening, not
      *        draining
      */
-    public static AdminServer start(AdminConfig config, PolicyRef policy, LiveConfig live, GatewayMetrics metrics,
-            BooleanSupplier ready) throws InterruptedException {
+    public static AdminServer start(AdminConfig config, ServerTls tls, PolicyRef policy, LiveConfig live,
+            GatewayMetrics metrics, BooleanSupplier ready) throws InterruptedException {
         requireNonNull(config, "config");
+        requireNonNull(tls, "tls");
         final Transport transport = Transport.best();
         final EndpointApi api = new EndpointApi(policy, live, metrics.endpointTraffic());
         final AdminPage page = new AdminPage();
@@ -68,6 +81,10 @@ public final class AdminServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
+                            final SslHandler handshake = tls.newHandler(ch.alloc(), HANDSHAKE_TIMEOUT);
+                            if (handshake != null) {
+                                ch.pipeline().addLast("tls", handshake);
+                            }
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                     new HttpServerCodec(),

@@ -43,8 +43,9 @@ final class ValidateCommand implements Callable<Integer> {
         out.printf("  listen     %s:%d (proxyProtocol %s, tls %s)%n", loaded.listen().address(),
                 loaded.listen().port(), loaded.listen().proxyProtocol().name().toLowerCase(java.util.Locale.ROOT),
                 loaded.listen().tls() == null ? "off" : "on");
-        out.printf("  admin      %s:%d (%s)%n", loaded.admin().address(), loaded.admin().port(),
-                adminTokens(loaded.admin()));
+        out.printf("  admin      %s:%d (%s, tls %s)%n", loaded.admin().address(), loaded.admin().port(),
+                adminTokens(loaded.admin()), loaded.admin().tls() == null ? "off"
+                        : loaded.admin().tls().clientCa() == null ? "on" : "on, /api/* needs a client certificate");
         for (UpstreamConfig u : loaded.upstreams()) {
             out.printf("  upstream   %s -> %s hosts=%s%n", u.name(), u.url(),
                     u.hosts().isEmpty() ? "any" : String.join(",", u.hosts()));

@@ -55,6 +55,8 @@ public final class GatewayMetrics {
     public static final String DRAINING = "gateway_draining";
     /** {@code certificate} of the proxy listener's certificate chain ({@code listen.tls}). */
     public static final String LISTEN_CERTIFICATE = "listen";
+    /** {@code certificate} of the admin port's certificate chain ({@code admin.tls}). */
+    public static final String ADMIN_CERTIFICATE = "admin";
     /** Prefix of the {@code certificate} of an upstream's trust roots ({@code upstreams[].caFile}). */
     public static final String UPSTREAM_CERTIFICATE_PREFIX = "upstream:";
     /** {@code result} of a key set fetch that loaded a set. */
@@ -282,8 +284,8 @@ public final class GatewayMetrics {
 
     /**
      * {@code gateway_tls_certificate_expiry_timestamp_seconds{certificate}}: the certificates in use from now
-     * on, by label value ({@link #LISTEN_CERTIFICATE}, {@link #UPSTREAM_CERTIFICATE_PREFIX} plus an upstream's
-     * name), each with what gives the expiry of its files in force, read at each scrape; {@code null} while
+     * on, by label value ({@link #LISTEN_CERTIFICATE}, {@link #ADMIN_CERTIFICATE},
+     * {@link #UPSTREAM_CERTIFICATE_PREFIX} plus an upstream's name), each with what gives the expiry of its files in force, read at each scrape; {@code null} while
      * they never loaded, shown as {@code NaN}. Series of certificates no longer in use are removed, so a
      * reload that drops TLS or an upstream drops its series.
      */
@@ -301,7 +303,7 @@ public final class GatewayMetrics {
                 certificateGauges.computeIfAbsent(certificate, c -> Gauge.builder(TLS_CERTIFICATE_EXPIRY,
                                 () -> certificateExpiry(c))
                         .description("When the certificate in use expires, unix seconds: the earliest notAfter of "
-                                + "the listener's chain or of an upstream's trust roots")
+                                + "a listener's chain (listen, admin) or of an upstream's trust roots")
                         .tag("certificate", c).register(registry));
             }
         }

@@ -8,6 +8,7 @@ import dev.privateupstream.testing.EtcdCluster;
 import dev.privateupstream.testing.FreePorts;
 import dev.privateupstream.testing.GatewayProcess;
 import dev.privateupstream.testing.RecordingBackend;
+import dev.privateupstream.testing.TestCertificates;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -25,8 +26,9 @@ import picocli.CommandLine;
  * The jar runs each overlay's own {@code gateway.yaml} (the ConfigMap's text, as a pod reads it) against a
  * real etcd cluster and forwards a real, signed SignalR call from an approved endpoint. Only what cannot
  * be the same here is changed: the etcd addresses, the backend's URL, the ports (free ones on this
- * machine), the key prefix and the cache file's folder; the Secrets' values come from the environment as
- * in the pod.
+ * machine), the key prefix, the cache file's folder and the folders of admin.tls' files (made with openssl);
+ * the Secrets' values come from the environment as in the pod. With admin.tls the admin API is called over
+ * HTTPS with an operator's client certificate.
  */
 class DeployedConfigIT {
     @RegisterExtension
@@ -37,15 +39,18 @@ class DeployedConfigIT {
 
     @TempDir
     Path dir;
+    /** With admin.tls: the CA of the admin certificate, and an operator's client certificate. */
+    private TestCertificates tls;
+    private TestCertificates.Issued operator;
 
     @ParameterizedTest
-    @ValueSource(strings = {"standalone", "sidecar"})
+    @ValueSource(strings = {"standalone", "sidecar", "admin-tls"})
     void theJarServesTheConfigMapsGatewayYaml(String overlay) throws Exception {
         try (RecordingBackend backend = RecordingBackend.start()) {
             final int proxyPort = FreePorts.next();
             final int adminPort = FreePorts.next();
             final String original = Manifests.gatewayYaml(overlay);
-            final String yaml = original
+            final String yaml = withTestCertificates(original)
                     .replaceFirst("(?m)^(\\s+)endpoints: \\[.*]$", "$1endpoints: " + Matcher.quoteReplacement(
                             etcd.endpointsYamlList()))
                     .replaceFirst("(?m)^(\\s+)prefix: .*$", "$1prefix: " + etcd.uniquePrefix())
@@ -60,7 +65,14 @@ class DeployedConfigIT {
             try (GatewayProcess gateway = GatewayProcess.start(config, dir.resolve("logs"), overlay, Map.of(
                     "GATEWAY_ADMIN_TOKEN", TOKEN, "SIGNALR_KEY_PRIMARY", KEY, "HOSTNAME", overlay + "-0"))) {
                 assertThat(gateway.proxyPort()).isEqualTo(proxyPort);
-                final AdminClient admin = new AdminClient(adminPort, TOKEN);
+                final AdminClient admin = tls == null ? new AdminClient(adminPort, TOKEN)
+                        : AdminClient.https(adminPort, TOKEN, TestCertificates.clientContext(tls.caCertificate(),
+                                operator));
+                if (tls != null) {
+                    assertThat(AdminClient.https(adminPort, TOKEN, TestCertificates.clientContext(
+                            tls.caCertificate(), null)).get("/api/replicas").json().path("reason").asText())
+                            .isEqualTo("client-certificate-required");
+                }
                 assertThat(admin.get("/readyz").status()).isEqualTo(200);
                 final String body = "{\"properties\":{\"groupId\":\"sites\",\"privateLinkResourceId\":\""
                         + value(yaml, "resourceId") + "\",\"privateIps\":[\"127.0.0.10\"]}}";
@@ -79,6 +91,25 @@ class DeployedConfigIT {
                 assertThat(backend.received()).hasSize(1);
             }
         }
+    }
+
+    /**
+     * {@code yaml} with admin.tls' files (when it has that section) made here: the admin certificate for
+     * 127.0.0.1 by a CA of this test ({@link #tls}), and as the client CA the CA of {@link #operator}.
+     */
+    private String withTestCertificates(String yaml) throws Exception {
+        final Matcher certificate = Pattern.compile("(?m)^\\s+certificate: (/\\S+)$").matcher(yaml);
+        if (!yaml.contains("\n  tls:\n") || !certificate.find()) {
+            return yaml;
+        }
+        tls = TestCertificates.create(dir, "admin-ca");
+        final TestCertificates.Issued served = tls.issue("admin", "gateway-admin", "DNS:gateway-admin",
+                "IP:127.0.0.1");
+        final TestCertificates operators = TestCertificates.create(dir, "operators");
+        operator = operators.issueFor("clientAuth", "operator", "operator");
+        return yaml.replaceFirst("(?m)^(\\s+certificate: ).*$", "$1" + served.certificate())
+                .replaceFirst("(?m)^(\\s+privateKey: ).*$", "$1" + served.privateKey())
+                .replaceFirst("(?m)^(\\s+clientCa: ).*$", "$1" + operators.caCertificate());
     }
 
     /** {@code send}: a signed connected event from {@code source}; its exit status. */

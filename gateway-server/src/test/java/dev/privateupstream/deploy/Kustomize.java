@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * Renders a kustomization as {@code kubectl kustomize DIR} does, for the features deploy/ uses, so the
  * manifests' tests need no kubectl: {@code resources} (files and folders with their own kustomization),
- * {@code configMapGenerator} from files without a hash suffix, {@code patches} from files (a strategic merge
+ * {@code configMapGenerator} from files without a hash suffix (a new ConfigMap, or with {@code behavior:
+ * replace} in place of one a resource made), {@code patches} from files (a strategic merge
  * patch that names its target, or an RFC 6902 list of operations with a {@code target}) and {@code images}.
  * Anything else in a kustomization is refused, never ignored: a render that silently differed from
  * kustomize's would test the wrong thing. {@code ManifestsTest} compares the result with kubectl's wherever
@@ -50,7 +51,13 @@ final class Kustomize {
             }
         }
         for (Object entry : list(kustomization, "configMapGenerator", file)) {
-            objects.add(configMap(asMap(entry, file + ": configMapGenerator"), dir));
+            final Map<String, Object> generator = asMap(entry, file + ": configMapGenerator");
+            final Map<String, Object> configMap = configMap(generator, dir);
+            if ("replace".equals(generator.get("behavior"))) {
+                replace(objects, configMap, file);
+            } else {
+                objects.add(configMap);
+            }
         }
         checkUnique(objects, file);
         for (Object entry : list(kustomization, "patches", file)) {
@@ -90,11 +97,16 @@ final class Kustomize {
     private static Map<String, Object> configMap(Map<String, Object> generator, Path dir) {
         final String name = (String) generator.get("name");
         final Set<String> keys = new LinkedHashSet<>(generator.keySet());
-        keys.removeAll(Set.of("name", "files", "options"));
+        keys.removeAll(Set.of("name", "files", "options", "behavior"));
         final Object options = generator.get("options");
         if (!keys.isEmpty() || !Objects.equals(options, Map.of("disableNameSuffixHash", true))) {
             throw new IllegalArgumentException("configMapGenerator " + name
                     + ": only files with options.disableNameSuffixHash: true are supported");
+        }
+        final Object behavior = generator.getOrDefault("behavior", "create");
+        if (!"create".equals(behavior) && !"replace".equals(behavior)) {
+            throw new IllegalArgumentException("configMapGenerator " + name + ": behavior " + behavior
+                    + " is not supported (expected: create or replace)");
         }
         final Map<String, Object> data = new LinkedHashMap<>();
         for (Object source : list(generator, "files", dir)) {
@@ -109,6 +121,27 @@ final class Kustomize {
         configMap.put("metadata", metadata);
         configMap.put("data", data);
         return configMap;
+    }
+
+    /**
+     * kustomize's {@code behavior: replace}: the generated ConfigMap takes the place of the one of that name
+     * the resources made (its data replaced whole; neither has labels or annotations here).
+     */
+    private static void replace(List<Map<String, Object>> objects, Map<String, Object> configMap, Path file) {
+        final Object name = asMap(configMap.get("metadata"), "metadata").get("name");
+        for (int i = 0; i < objects.size(); i++) {
+            final Map<String, Object> object = objects.get(i);
+            if ("ConfigMap".equals(object.get("kind"))
+                    && Objects.equals(asMap(object.get("metadata"), "metadata").get("name"), name)) {
+                if (!Objects.equals(object.get("metadata"), configMap.get("metadata"))) {
+                    throw new IllegalArgumentException(file + ": ConfigMap " + name + " to replace has metadata "
+                            + "this renderer does not merge: " + object.get("metadata"));
+                }
+                objects.set(i, configMap);
+                return;
+            }
+        }
+        throw new IllegalArgumentException(file + ": behavior: replace, but no resource is a ConfigMap " + name);
     }
 
     /** {@code KEY=PATH} or {@code PATH} (the key is then the file's name). */

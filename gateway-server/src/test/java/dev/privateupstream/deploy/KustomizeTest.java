@@ -82,8 +82,10 @@ class KustomizeTest {
         final Map<String, Object> deployment = Kustomize.build(dir.resolve("overlay")).get(0);
         assertThat((Object) at(deployment, "spec", "replicas")).isEqualTo(2);
         final List<Map<String, Object>> containers = at(deployment, "spec", "template", "spec", "containers");
-        assertThat(containers).map(c -> c.get("name")).containsExactly("app", "helper", "extra");
-        assertThat((List<?>) at(containers, 0, "env")).hasSize(2);
+        // kustomize's order: the patch's elements first, then the others (what kubectl kustomize prints).
+        assertThat(containers).map(c -> c.get("name")).containsExactly("app", "extra", "helper");
+        assertThat((List<Map<String, Object>>) at(containers, 0, "env")).map(e -> e.get("name"))
+                .containsExactly("B", "A");
         assertThat((Object) at(containers, 0, "image")).isEqualTo("registry.example/app:2");
         assertThat((Object) at(deployment, "spec", "template", "spec", "tolerations"))
                 .isEqualTo(List.of(Map.of("key", "b")));
@@ -131,6 +133,49 @@ class KustomizeTest {
         assertThat(Kustomize.build(dir)).containsExactly(Map.of("apiVersion", "v1", "kind", "ConfigMap",
                 "metadata", Map.of("name", "config"),
                 "data", Map.of("gateway.yaml", "listen:\n  port: 8080\n", "other.yaml", "listen:\n  port: 8080\n")));
+    }
+
+    @Test
+    void configMapGeneratorReplacesTheConfigMapOfABase() throws Exception {
+        write("base/gateway.yaml", "listen:\n  port: 8080\n");
+        write("base/kustomization.yaml", """
+                configMapGenerator:
+                  - name: config
+                    files: [gateway.yaml]
+                    options: {disableNameSuffixHash: true}
+                """);
+        write("overlay/gateway.yaml", "listen:\n  port: 8443\n");
+        write("overlay/kustomization.yaml", """
+                resources: [../base]
+                configMapGenerator:
+                  - name: config
+                    behavior: replace
+                    files: [gateway.yaml]
+                    options: {disableNameSuffixHash: true}
+                """);
+        assertThat(Kustomize.build(dir.resolve("overlay"))).containsExactly(Map.of("apiVersion", "v1",
+                "kind", "ConfigMap", "metadata", Map.of("name", "config"),
+                "data", Map.of("gateway.yaml", "listen:\n  port: 8443\n")));
+
+        write("overlay/kustomization.yaml", """
+                resources: [../base]
+                configMapGenerator:
+                  - name: other
+                    behavior: replace
+                    files: [gateway.yaml]
+                    options: {disableNameSuffixHash: true}
+                """);
+        assertThatThrownBy(() -> Kustomize.build(dir.resolve("overlay")))
+                .hasMessageContaining("no resource is a ConfigMap other");
+        write("overlay/kustomization.yaml", """
+                resources: [../base]
+                configMapGenerator:
+                  - name: config
+                    behavior: merge
+                    files: [gateway.yaml]
+                    options: {disableNameSuffixHash: true}
+                """);
+        assertThatThrownBy(() -> Kustomize.build(dir.resolve("overlay"))).hasMessageContaining("behavior merge");
     }
 
     @Test

@@ -23,8 +23,8 @@ import java.util.stream.Stream;
  * would read it.
  */
 public final class Manifests {
-    /** The overlays under {@code deploy/kubernetes/overlays}. */
-    public static final List<String> OVERLAYS = List.of("standalone", "sidecar");
+    /** The overlays under {@code deploy/kubernetes/overlays}; admin-tls is standalone with admin TLS. */
+    public static final List<String> OVERLAYS = List.of("standalone", "sidecar", "admin-tls");
     /** The ConfigMap that holds gateway.yaml, and its key (the file's name in the mounted folder). */
     public static final String CONFIG_MAP = "gateway-config";
     public static final String CONFIG_KEY = "gateway.yaml";

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.privateupstream.config.ConfigLoader;
 import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.deploy.Manifests.Workload;
+import dev.privateupstream.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -95,7 +97,7 @@ class ManifestsTest {
     // ---- Rendering and typing ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/standalone", "overlays/sidecar", "base", "etcd"})
+    @ValueSource(strings = {"overlays/standalone", "overlays/sidecar", "overlays/admin-tls", "base", "etcd"})
     void everyRenderedDocumentIsATypedKubernetesObject(String kustomization) {
         final List<Map<String, Object>> documents = Kustomize.build(kubernetesDirectory().resolve(kustomization));
         assertThat(documents).isNotEmpty();
@@ -147,7 +149,7 @@ class ManifestsTest {
 
     /** The renderer gives what kubectl gives, wherever a kubectl with kustomize v5 is on the PATH. */
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/standalone", "overlays/sidecar", "base", "etcd"})
+    @ValueSource(strings = {"overlays/standalone", "overlays/sidecar", "overlays/admin-tls", "base", "etcd"})
     void rendersAsKubectlKustomizeDoes(String kustomization) throws Exception {
         final Path kubectl = Kubectl.withKustomizeV5();
         assumeTrue(kubectl != null, "no kubectl with kustomize v5 on the PATH");
@@ -171,11 +173,13 @@ class ManifestsTest {
     void everyManifestFileIsPartOfATestedKustomization() throws IOException {
         final Path root = kubernetesDirectory();
         final Set<Path> covered = new LinkedHashSet<>();
-        for (String kustomization : List.of("overlays/standalone", "overlays/sidecar", "base", "etcd")) {
+        for (String kustomization : List.of("overlays/standalone", "overlays/sidecar", "overlays/admin-tls", "base",
+                "etcd")) {
             covered.addAll(Kustomize.files(root.resolve(kustomization)));
         }
         covered.add(root.resolve("secret.example.yaml"));
         covered.add(root.resolve("monitoring/podmonitor.yaml"));
+        covered.add(root.resolve("monitoring/podmonitor-admin-tls.yaml"));
         try (Stream<Path> files = Files.walk(root)) {
             assertThat(files.filter(Files::isRegularFile).map(Path::normalize))
                     .allSatisfy(file -> assertThat(covered).as("tested files").contains(file));
@@ -194,13 +198,45 @@ class ManifestsTest {
     void gatewayYamlPassesTheGatewaysOwnValidation(String overlay, @TempDir Path dir) throws Exception {
         final List<HasMetadata> objects = Manifests.objects(overlay);
         final Path file = dir.resolve(Manifests.CONFIG_KEY);
-        Files.writeString(file, Manifests.gatewayYaml(objects));
+        Files.writeString(file, withPodFiles(objects, Manifests.gatewayYaml(objects), dir));
         final GatewayConfig config = new ConfigLoader(podEnvironment(objects)).load(file);
         final JsonNode tree = gatewayYamlTree(objects);
         assertThat(config.admin().port()).isEqualTo(tree.path("admin").path("port").asInt());
         assertThat(config.admin().address()).isEqualTo("0.0.0.0");
         assertThat(config.listen().port()).isEqualTo(tree.path("listen").path("port").asInt());
         assertThat(config.limits().drainTimeout()).isEqualTo(duration(tree.path("limits").path("drainTimeout")));
+    }
+
+    /**
+     * {@code text} with the folders the pod mounts for {@code admin.tls} (a Secret's, a ConfigMap's) moved to
+     * folders under {@code dir} holding what an operator would put in them: a certificate and its key, and a
+     * CA certificate, made with openssl. Unchanged without {@code admin.tls}.
+     */
+    private static String withPodFiles(List<HasMetadata> objects, String text, Path dir) throws Exception {
+        final JsonNode tls = YAML.readTree(text).path("admin").path("tls");
+        if (tls.isMissingNode()) {
+            return text;
+        }
+        final TestCertificates ca = TestCertificates.create(dir, "admin-ca");
+        final TestCertificates.Issued served = ca.issue("admin", "gateway-admin", "DNS:gateway-admin");
+        final Map<String, Path> made = Map.of("certificate", served.certificate(), "privateKey", served.privateKey(),
+                "clientCa", ca.caCertificate());
+        final Container gateway = gatewayContainer(objects);
+        String moved = text;
+        for (Map.Entry<String, Path> file : made.entrySet()) {
+            if (!tls.has(file.getKey())) {
+                continue;
+            }
+            final Path inPod = Path.of(tls.path(file.getKey()).asText());
+            final VolumeMount mount = gateway.getVolumeMounts().stream()
+                    .filter(m -> inPod.getParent().toString().equals(m.getMountPath())).findFirst()
+                    .orElseThrow(() -> new AssertionError("admin.tls." + file.getKey() + " " + inPod
+                            + " is in no folder the gateway's container mounts"));
+            final Path folder = Files.createDirectories(dir.resolve("mounts").resolve(mount.getName()));
+            Files.copy(file.getValue(), folder.resolve(inPod.getFileName().toString()));
+            moved = moved.replace(inPod.toString(), folder.resolve(inPod.getFileName().toString()).toString());
+        }
+        return moved;
     }
 
     /** Every ${NAME} without a default in gateway.yaml is set in the gateway's container. */
@@ -249,19 +285,24 @@ class ManifestsTest {
         assertThat(config.path("admin").path("address").asText()).as("admin.address").isEqualTo("0.0.0.0");
         final Container gateway = gatewayContainer(objects);
 
-        assertThat(httpGet(gateway, gateway.getLivenessProbe(), "liveness")).isEqualTo("/healthz " + adminPort);
-        assertThat(httpGet(gateway, gateway.getReadinessProbe(), "readiness")).isEqualTo("/readyz " + adminPort);
-        assertThat(httpGet(gateway, gateway.getStartupProbe(), "startup")).isEqualTo("/healthz " + adminPort);
+        // With admin.tls the admin port speaks only TLS: every probe asks over HTTPS, and only then.
+        final String scheme = config.path("admin").has("tls") ? "HTTPS" : "HTTP";
+        assertThat(httpGet(gateway, gateway.getLivenessProbe(), "liveness"))
+                .isEqualTo(scheme + " /healthz " + adminPort);
+        assertThat(httpGet(gateway, gateway.getReadinessProbe(), "readiness"))
+                .isEqualTo(scheme + " /readyz " + adminPort);
+        assertThat(httpGet(gateway, gateway.getStartupProbe(), "startup")).isEqualTo(scheme + " /healthz " + adminPort);
         assertThat(containerPort(gateway, "http")).isEqualTo(config.path("listen").path("port").asInt());
         assertThat(containerPort(gateway, "admin")).isEqualTo(adminPort);
     }
 
-    /** "PATH PORT" of an httpGet probe, a named port resolved against the container's ports. */
+    /** "SCHEME PATH PORT" of an httpGet probe (HTTP when unset), its port resolved by name. */
     private static String httpGet(Container container, Probe probe, String what) {
         assertThat(probe).as(what + " probe").isNotNull();
         final HTTPGetAction get = probe.getHttpGet();
         assertThat(get).as(what + " probe's httpGet").isNotNull();
-        return get.getPath() + " " + port(container, get.getPort());
+        return (get.getScheme() == null ? "HTTP" : get.getScheme()) + " " + get.getPath() + " "
+                + port(container, get.getPort());
     }
 
     private static int port(Container container, IntOrString port) {
@@ -356,7 +397,7 @@ class ManifestsTest {
     // ---- Hardening ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/standalone", "overlays/sidecar", "etcd"})
+    @ValueSource(strings = {"overlays/standalone", "overlays/sidecar", "overlays/admin-tls", "etcd"})
     void everyContainerRunsLockedDown(String kustomization) {
         final List<Workload> workloads = Manifests.workloads(Manifests.objects(kubernetesDirectory()
                 .resolve(kustomization)));
@@ -406,7 +447,8 @@ class ManifestsTest {
         assertThat(volumes).containsKeys(gateway.getVolumeMounts().stream().map(VolumeMount::getName)
                 .toArray(String[]::new));
 
-        final VolumeMount config = mountOf(gateway, volumes, v -> v.getConfigMap() != null);
+        final VolumeMount config = mountOf(gateway, volumes, v -> v.getConfigMap() != null
+                && Manifests.CONFIG_MAP.equals(v.getConfigMap().getName()));
         assertThat(volumes.get(config.getName()).getConfigMap().getName()).isEqualTo(Manifests.CONFIG_MAP);
         assertThat(config.getSubPath()).as("a subPath mount is never updated").isNull();
         assertThat(config.getReadOnly()).isTrue();
@@ -535,9 +577,12 @@ class ManifestsTest {
     void prometheusScrapesMetricsOnTheAdminPort(String overlay) throws IOException {
         final List<HasMetadata> objects = Manifests.objects(overlay);
         final Map<String, String> annotations = Manifests.gatewayWorkload(objects).annotations();
+        final JsonNode admin = gatewayYamlTree(objects).path("admin");
         assertThat(annotations).containsEntry("prometheus.io/scrape", "true")
                 .containsEntry("prometheus.io/path", "/metrics")
-                .containsEntry("prometheus.io/port", gatewayYamlTree(objects).path("admin").path("port").asText());
+                .containsEntry("prometheus.io/port", admin.path("port").asText());
+        assertThat(annotations.getOrDefault("prometheus.io/scheme", "http")).as("prometheus.io/scheme")
+                .isEqualTo(admin.has("tls") ? "https" : "http");
     }
 
     /** The optional PodMonitor scrapes /metrics on the port the gateway's container names admin. */
@@ -559,6 +604,101 @@ class ManifestsTest {
             assertThat(workload.template().getMetadata().getLabels().entrySet()).as(overlay)
                     .containsAll(new LinkedHashMap<String, String>(castStrings(matchLabels)).entrySet());
         }
+    }
+
+    /**
+     * The PodMonitor for the admin-tls overlay scrapes the same pods and path as podmonitor.yaml, over HTTPS,
+     * verifying the admin certificate against the CA in the Secret the pods mount it from, for a fixed name.
+     */
+    @Test
+    void adminTlsPodMonitorScrapesHttpsVerifyingTheAdminCertificate() throws IOException {
+        final Map<String, Object> plain = YamlDocuments.parseObjects(Files.readString(
+                kubernetesDirectory().resolve("monitoring/podmonitor.yaml")), "podmonitor.yaml").get(0);
+        final Map<String, Object> monitor = YamlDocuments.parseObjects(Files.readString(
+                kubernetesDirectory().resolve("monitoring/podmonitor-admin-tls.yaml")), "podmonitor-admin-tls.yaml")
+                .get(0);
+        assertThat(KubernetesModel.read(monitor)).isInstanceOf(GenericKubernetesResource.class);
+        assertThat(monitor.get("metadata")).as("the same PodMonitor, so that one replaces the other")
+                .isEqualTo(plain.get("metadata"));
+        final Map<?, ?> spec = (Map<?, ?>) monitor.get("spec");
+        assertThat(spec.get("selector")).isEqualTo(((Map<?, ?>) plain.get("spec")).get("selector"));
+        final Map<?, ?> endpoint = (Map<?, ?>) ((List<?>) spec.get("podMetricsEndpoints")).get(0);
+        final Map<?, ?> plainEndpoint = (Map<?, ?>) ((List<?>) ((Map<?, ?>) plain.get("spec"))
+                .get("podMetricsEndpoints")).get(0);
+        assertThat(endpoint.get("port")).isEqualTo(plainEndpoint.get("port"));
+        assertThat(endpoint.get("path")).isEqualTo(plainEndpoint.get("path"));
+        assertThat(endpoint.get("interval")).isEqualTo(plainEndpoint.get("interval"));
+        assertThat(endpoint.get("scheme")).isEqualTo("https");
+        final Map<?, ?> tls = (Map<?, ?>) endpoint.get("tlsConfig");
+        assertThat(tls.keySet()).as("tlsConfig: no insecureSkipVerify").isEqualTo(Set.of("ca", "serverName"));
+        assertThat((String) tls.get("serverName")).isNotBlank();
+        final Map<?, ?> caSecret = (Map<?, ?>) ((Map<?, ?>) tls.get("ca")).get("secret");
+        assertThat(caSecret.get("key")).isEqualTo("ca.crt");
+
+        // That Secret is the one the admin-tls pods mount their certificate from.
+        final List<HasMetadata> objects = Manifests.objects("admin-tls");
+        final Workload workload = Manifests.gatewayWorkload(objects);
+        final Path certificate = Path.of(gatewayYamlTree(objects).path("admin").path("tls").path("certificate")
+                .asText());
+        assertThat(mountedVolume(workload, certificate).getSecret().getSecretName()).isEqualTo(caSecret.get("name"));
+    }
+
+    /**
+     * Where gateway.yaml has admin.tls, its files are in read-only mounts of the gateway's container: the
+     * certificate and key of a Secret (tls.crt and tls.key, a kubernetes.io/tls Secret's keys, as cert-manager
+     * writes them), the client CA of a ConfigMap or Secret; none is committed.
+     */
+    @Test
+    void adminTlsFilesAreMountedFromASecretAndAConfigMap() throws IOException {
+        final List<String> withTls = new ArrayList<>();
+        for (String overlay : Manifests.OVERLAYS) {
+            final List<HasMetadata> objects = Manifests.objects(overlay);
+            final JsonNode tls = gatewayYamlTree(objects).path("admin").path("tls");
+            if (tls.isMissingNode()) {
+                continue;
+            }
+            withTls.add(overlay);
+            final Workload workload = Manifests.gatewayWorkload(objects);
+            final Path certificate = Path.of(tls.path("certificate").asText());
+            final Path key = Path.of(tls.path("privateKey").asText());
+            assertThat(certificate.getFileName().toString()).isEqualTo("tls.crt");
+            assertThat(key.getFileName().toString()).isEqualTo("tls.key");
+            assertThat(mountedVolume(workload, key).getSecret()).as(overlay + ": the key's volume is a Secret")
+                    .isNotNull();
+            assertThat(mountedVolume(workload, certificate).getName()).isEqualTo(mountedVolume(workload, key).getName());
+            if (tls.has("clientCa")) {
+                final Volume ca = mountedVolume(workload, Path.of(tls.path("clientCa").asText()));
+                assertThat(ca.getConfigMap() != null || ca.getSecret() != null).as(overlay + ": clientCa's volume")
+                        .isTrue();
+            }
+            for (String object : List.of(mountedVolume(workload, key).getSecret().getSecretName())) {
+                assertThat(objects).as(overlay + ": " + object + " is created out of band")
+                        .noneMatch(o -> object.equals(o.getMetadata().getName()) && o instanceof Secret);
+            }
+        }
+        assertThat(withTls).containsExactly("admin-tls");
+    }
+
+    /** The volume mounted (read-only) at the folder of {@code file} in the gateway's container. */
+    private static Volume mountedVolume(Workload workload, Path file) {
+        final Container gateway = workload.container(GATEWAY_CONTAINER).orElseThrow();
+        final VolumeMount mount = gateway.getVolumeMounts().stream()
+                .filter(m -> file.getParent().toString().equals(m.getMountPath())).findFirst()
+                .orElseThrow(() -> new AssertionError(file + " is in no folder the gateway's container mounts"));
+        assertThat(mount.getReadOnly()).as(mount.getName() + " read-only").isTrue();
+        assertThat(mount.getSubPath()).as("a subPath mount is never updated").isNull();
+        return workload.template().getSpec().getVolumes().stream().filter(v -> v.getName().equals(mount.getName()))
+                .findFirst().orElseThrow();
+    }
+
+    /** The admin-tls overlay is the standalone one with admin TLS: its gateway.yaml differs only by admin.tls. */
+    @Test
+    void adminTlsGatewayYamlIsTheStandaloneOneWithAdminTls() throws IOException {
+        final JsonNode standalone = YAML.readTree(Manifests.gatewayYaml("standalone"));
+        final JsonNode adminTls = YAML.readTree(Manifests.gatewayYaml("admin-tls"));
+        assertThat(adminTls.path("admin").has("tls")).isTrue();
+        ((ObjectNode) adminTls.path("admin")).remove("tls");
+        assertThat(adminTls).isEqualTo(standalone);
     }
 
     @SuppressWarnings("unchecked")

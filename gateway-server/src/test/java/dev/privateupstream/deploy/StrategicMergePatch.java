@@ -1,5 +1,6 @@
 package dev.privateupstream.deploy;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -7,7 +8,8 @@ import java.util.Objects;
 /**
  * Kubernetes' strategic merge patch on a YAML tree, for the part of it that deploy/ may use: mappings merge
  * key by key, a {@code null} removes a key, and the lists Kubernetes merges by a key (containers, env,
- * volumes, ...) merge element by element, new elements appended as kustomize does. Every other list is
+ * volumes, ...) merge element by element, in kustomize's (kyaml's) order: the patch's elements first, in its
+ * order, each merged into the target's of the same key, then the target's other elements. Every other list is
  * replaced. Patch directives ({@code $patch}, {@code $setElementOrder}, ...) are refused rather than
  * misread.
  */
@@ -60,6 +62,7 @@ final class StrategicMergePatch {
     }
 
     private static void mergeList(List<Object> target, List<Object> patch, String mergeKey, String where) {
+        final List<Object> merged = new ArrayList<>();
         for (Object element : patch) {
             final Map<String, Object> patchElement = YamlDocuments.asMap(element, where + "[]");
             final Object id = patchElement.get(mergeKey);
@@ -71,10 +74,18 @@ final class StrategicMergePatch {
                     .map(e -> YamlDocuments.asMap(e, where))
                     .findFirst().orElse(null);
             if (match == null) {
-                target.add(YamlDocuments.deepCopy(patchElement));
+                merged.add(YamlDocuments.deepCopy(patchElement));
             } else {
                 apply(match, patchElement, where + "[" + mergeKey + "=" + id + "]");
+                merged.add(match);
             }
         }
+        for (Object element : target) {
+            if (merged.stream().noneMatch(m -> m == element)) {
+                merged.add(element);
+            }
+        }
+        target.clear();
+        target.addAll(merged);
     }
 }

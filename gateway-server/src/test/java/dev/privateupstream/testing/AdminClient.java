@@ -1,5 +1,7 @@
 package dev.privateupstream.testing;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -9,10 +11,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
 /**
- * Calls the admin server of a test gateway over HTTP, with the bearer token of {@link TestGateway} unless
- * told otherwise, and reads JSON answers.
+ * Calls the admin server of a test gateway over HTTP, or over HTTPS ({@link #https}, for {@code admin.tls}),
+ * with the bearer token of {@link TestGateway} unless told otherwise, and reads JSON answers.
  *
  * <p>Every answer is checked against the admin API's OpenAPI document ({@link OpenApiContract}) before the
  * test sees it; one the document does not describe fails the test with an {@link AssertionError}.
@@ -20,9 +23,11 @@ import java.util.List;
 public final class AdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String base;
     private final String token;
+    /** The TLS client context over HTTPS, {@code null} over HTTP. */
+    private final SSLContext tls;
 
     /** An answer: status, headers, raw body and the body as JSON (null when not JSON). */
     public record Answer(int status, HttpResponse<String> raw, JsonNode json) {
@@ -35,18 +40,37 @@ public final class AdminClient {
         }
     }
 
-    public AdminClient(int port, String token) {
-        this.base = "http://127.0.0.1:" + port;
+    private AdminClient(String base, String token, SSLContext tls) {
+        this.base = base;
         this.token = token;
+        this.tls = tls;
+        final HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        http = builder.build();
+    }
+
+    public AdminClient(int port, String token) {
+        this("http://127.0.0.1:" + port, token, null);
     }
 
     public AdminClient(int port) {
         this(port, TestGateway.ADMIN_TOKEN);
     }
 
-    /** The same server with another token, or none ({@code null}). */
+    /**
+     * {@code https://127.0.0.1:PORT} with {@code token} (or none, {@code null}), trusting and presenting what
+     * {@code tls} does ({@link TestCertificates#clientContext}); the server's certificate must name
+     * {@code IP:127.0.0.1}.
+     */
+    public static AdminClient https(int port, String token, SSLContext tls) {
+        return new AdminClient("https://127.0.0.1:" + port, token, requireNonNull(tls, "tls"));
+    }
+
+    /** The same server, over the same scheme and TLS context, with another token, or none ({@code null}). */
     public AdminClient withToken(String other) {
-        return new AdminClient(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), other);
+        return new AdminClient(base, other, tls);
     }
 
     public Answer get(String path) throws IOException, InterruptedException {

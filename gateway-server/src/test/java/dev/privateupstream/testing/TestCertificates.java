@@ -1,10 +1,23 @@
 package dev.privateupstream.testing;
 
+import dev.privateupstream.config.PemFiles;
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * A certificate authority made at test time with the {@code openssl} command, as an operator would make
@@ -90,6 +103,80 @@ public final class TestCertificates {
                 Integer.toString(days),
                 "-extfile", extensions.toString(), "-out", certificate.toString());
         return new Issued(certificate, key);
+    }
+
+    /**
+     * A JDK client context that trusts the certificates of {@code trusted} (PEM) and, unless {@code client} is
+     * {@code null}, presents that client certificate whenever a server asks for one, whichever CAs the server
+     * names: so a certificate of the wrong CA really reaches the server, as curl's {@code --cert} does,
+     * instead of being held back by the JDK's choice of a matching one.
+     */
+    public static SSLContext clientContext(Path trusted, Issued client) throws IOException {
+        try {
+            final KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (X509Certificate certificate : PemFiles.certificates(trusted)) {
+                trust.setCertificateEntry("trusted-" + i++, certificate);
+            }
+            final TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(
+                    TrustManagerFactory.getDefaultAlgorithm());
+            trustManagers.init(trust);
+            final SSLContext context = SSLContext.getInstance("TLS");
+            context.init(client == null ? null : new KeyManager[] {new AlwaysPresented(
+                    PemFiles.certificates(client.certificate()), PemFiles.privateKey(client.privateKey()))},
+                    trustManagers.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot make a TLS client context: " + e, e);
+        }
+    }
+
+    /** Offers its one certificate to every server that asks for a client certificate. */
+    private static final class AlwaysPresented extends X509ExtendedKeyManager {
+        private static final String ALIAS = "client";
+        private final X509Certificate[] chain;
+        private final PrivateKey key;
+
+        AlwaysPresented(List<X509Certificate> chain, PrivateKey key) {
+            this.chain = chain.toArray(X509Certificate[]::new);
+            this.key = key;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return ALIAS;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return ALIAS;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return new String[] {ALIAS};
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return chain.clone();
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return key;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
     }
 
     /**

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link ServerTls}: loads with BoringSSL and with the JDK fallback, swaps in rewritten files, keeps the
- * context in force when new files do not load, and follows the configuration on and off.
+ * context in force when new files do not load, follows the configuration on and off, and with a client CA
+ * ({@code admin.tls.clientCa}) asks for client certificates without requiring them.
  */
 class ServerTlsTest {
     @TempDir
@@ -123,10 +124,63 @@ class ServerTlsTest {
     }
 
     @Test
+    void withAClientCaAsksForAClientCertificateWithoutRequiringOneWithEitherProvider() throws Exception {
+        final TestCertificates operators = TestCertificates.create(dir, "operators");
+        final List<TlsProvider> providers = OpenSsl.isAvailable()
+                ? List.of(TlsProvider.BORINGSSL, TlsProvider.JDK) : List.of(TlsProvider.JDK);
+        for (TlsProvider provider : providers) {
+            config.set(new TlsConfig(served.certificate(), served.privateKey(), operators.caCertificate()));
+            final ServerTls tls = ServerTls.start("admin.tls", "admin port", config::get, provider, 20);
+            started.add(tls);
+            final SslHandler asking = tls.newHandler(ByteBufAllocator.DEFAULT, Duration.ofSeconds(3));
+            try {
+                assertThat(asking.engine().getWantClientAuth()).as(provider + " asks").isTrue();
+                assertThat(asking.engine().getNeedClientAuth()).as(provider + " requires").isFalse();
+                assertThat(ServerTls.clientCertificateMissing(asking.engine())).as(provider.name()).isTrue();
+            } finally {
+                ReferenceCountUtil.release(asking.engine());
+            }
+
+            // A reload without clientCa: the next connections are not asked, so nothing is missing.
+            final SslContext withCa = tls.current();
+            config.set(new TlsConfig(served.certificate(), served.privateKey()));
+            await(() -> tls.current() != withCa);
+            final SslHandler plain = tls.newHandler(ByteBufAllocator.DEFAULT, Duration.ofSeconds(3));
+            try {
+                assertThat(plain.engine().getWantClientAuth()).as(provider + " asks").isFalse();
+                assertThat(ServerTls.clientCertificateMissing(plain.engine())).as(provider.name()).isFalse();
+            } finally {
+                ReferenceCountUtil.release(plain.engine());
+            }
+        }
+    }
+
+    @Test
+    void swapsInARewrittenClientCaAndKeepsTheOldContextWhenItDoesNotLoad() throws Exception {
+        final TestCertificates operators = TestCertificates.create(dir, "operators");
+        final Path clientCa = dir.resolve("client-ca.pem");
+        Files.copy(operators.caCertificate(), clientCa);
+        config.set(new TlsConfig(served.certificate(), served.privateKey(), clientCa));
+        final ServerTls tls = ServerTls.start("admin.tls", "admin port", config::get, TlsProvider.best(), 20);
+        started.add(tls);
+        final SslContext first = tls.current();
+
+        Files.writeString(clientCa, "not a certificate\n");
+        Thread.sleep(200); // ten polls; asserts only that nothing changed
+        assertThat(tls.current()).isSameAs(first);
+
+        Files.copy(TestCertificates.create(dir, "strangers").caCertificate(), clientCa,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        await(() -> tls.current() != first);
+    }
+
+    @Test
     void refusesToStartWithFilesThatDoNotLoad() throws Exception {
         final Issued other = ca.issue("other", "localhost", "DNS:localhost");
         config.set(new TlsConfig(served.certificate(), other.privateKey()));
         assertThatThrownBy(() -> start(TlsProvider.best())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("listen.tls").hasMessageContaining("does not belong");
+        assertThatThrownBy(() -> ServerTls.start("admin.tls", "admin port", config::get, TlsProvider.best(), 20))
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("admin.tls: ");
     }
 }
