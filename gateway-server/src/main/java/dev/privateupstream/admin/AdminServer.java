@@ -31,6 +31,11 @@ import java.util.function.BooleanSupplier;
 public final class AdminServer implements AutoCloseable {
     /** Admin bodies are a few hundred bytes of JSON; anything much larger is refused with 413. */
     static final int MAX_BODY_BYTES = 64 * 1024;
+    /**
+     * The longest request line: the page asks for a page's traffic by name, up to 1,000 names of up to 80
+     * characters each in one query (Netty's default, 4 KiB, would hold about 50).
+     */
+    static final int MAX_REQUEST_LINE = 128 * 1024;
     private static final int IDLE_SECONDS = 60;
 
     private final EventLoopGroup group;
@@ -74,7 +79,7 @@ public final class AdminServer implements AutoCloseable {
                             connections.add(ch);
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
-                                    new HttpServerCodec(),
+                                    new HttpServerCodec(MAX_REQUEST_LINE, 8192, 8192),
                                     new HttpObjectAggregator(MAX_BODY_BYTES),
                                     new AdminHandler(api, page, scrape, ready, events));
                         }
