@@ -39,6 +39,11 @@ import java.util.function.BooleanSupplier;
 public final class AdminServer implements AutoCloseable {
     /** Admin bodies are a few hundred bytes of JSON; anything much larger is refused with 413. */
     static final int MAX_BODY_BYTES = 64 * 1024;
+    /**
+     * The longest request line: the page asks for a page's traffic by name, up to 1,000 names of up to 80
+     * characters each in one query (Netty's default, 4 KiB, would hold about 50).
+     */
+    static final int MAX_REQUEST_LINE = 128 * 1024;
     private static final int IDLE_SECONDS = 60;
     /** A client still in its handshake after this long is closed, as Netty does by default. */
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
@@ -46,11 +51,13 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel listener;
     private final ChannelGroup connections;
+    private final EndpointEvents events;
 
-    private AdminServer(EventLoopGroup group, Channel listener, ChannelGroup connections) {
+    private AdminServer(EventLoopGroup group, Channel listener, ChannelGroup connections, EndpointEvents events) {
         this.group = group;
         this.listener = listener;
         this.connections = connections;
+        this.events = events;
     }
 
     /**
@@ -72,6 +79,8 @@ public final class AdminServer implements AutoCloseable {
         requireNonNull(ready, "ready");
         final EventLoopGroup group = transport.newGroup(1, "gateway-admin");
         final ChannelGroup connections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
+        // One loop: the event streams' subscribers and their fan-out share it without locks.
+        final EndpointEvents events = new EndpointEvents(policy, group.next(), metrics::adminEventSubscribers);
         try {
             final Channel listener = new ServerBootstrap()
                     .group(group)
@@ -87,14 +96,15 @@ public final class AdminServer implements AutoCloseable {
                             }
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
-                                    new HttpServerCodec(),
+                                    new HttpServerCodec(MAX_REQUEST_LINE, 8192, 8192),
                                     new HttpObjectAggregator(MAX_BODY_BYTES),
-                                    new AdminHandler(api, page, scrape, ready));
+                                    new AdminHandler(api, page, scrape, ready, events));
                         }
                     })
                     .bind(config.address(), config.port()).sync().channel();
-            return new AdminServer(group, listener, connections);
+            return new AdminServer(group, listener, connections, events);
         } catch (RuntimeException | InterruptedException e) {
+            events.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
@@ -108,6 +118,7 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().awaitUninterruptibly();
+        events.close();
         // Connections first, while the loop still runs: on io_uring a read in flight gives its buffer
         // back only when its completion is handled, which a loop already shutting down may never do.
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

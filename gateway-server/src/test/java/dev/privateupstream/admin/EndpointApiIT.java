@@ -143,8 +143,10 @@ class EndpointApiIT {
         assertThat(call("127.0.0.72").status()).isEqualTo(200);
 
         final JsonNode list = gateway.admin().get(SPE).json();
-        assertThat(list.get("value")).hasSize(7);
-        assertThat(list.get("value").get(6).get("name").asText()).isEqualTo("new-spe");
+        // SPEC §12: in name order, and all of them on one page with no nextLink.
+        assertThat(list.get("value")).extracting(e -> e.get("name").asText()).containsExactly("approved",
+                "disconnected", "new-spe", "other-approved", "pending", "rejected", "timeout");
+        assertThat(list.has("nextLink")).isFalse();
         assertThat(onDisk("new-spe").status()).isEqualTo(EndpointStatus.APPROVED);
     }
 

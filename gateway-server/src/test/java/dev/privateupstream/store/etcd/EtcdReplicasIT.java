@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.privateupstream.testing.AdminClient;
 import dev.privateupstream.testing.BackendExtension;
 import dev.privateupstream.testing.EtcdCluster;
+import dev.privateupstream.testing.EventStreamClient;
 import dev.privateupstream.testing.PrometheusText;
 import dev.privateupstream.testing.RawClient;
 import dev.privateupstream.testing.TestGateway;
@@ -92,6 +93,28 @@ class EtcdReplicasIT {
         assertThat(view.json().path("value").findValuesAsText("id")).containsExactlyInAnyOrder("one", "two");
         assertThat(metric(scrape(two), "gateway_store_revision")).isEqualTo(newest);
         awaitWithin(Duration.ofSeconds(5), () -> metric(scrape(two), "gateway_store_up") == 1);
+    }
+
+    @Test
+    void aChangeWrittenOnOneReplicaArrivesAsAnEventOnTheOthersStream() throws Exception {
+        final TestGateway one = replica("one", etcd.endpointsYamlList(), "");
+        final TestGateway two = replica("two", etcd.endpointsYamlList(), "");
+        try (EventStreamClient events = EventStreamClient.open(two.adminPort(), TestGateway.ADMIN_TOKEN)) {
+            assertThat(events.status()).isEqualTo(200);
+            assertThat(events.next().isComment()).isTrue(); // subscribed
+            assertThat(new AdminClient(one.adminPort()).put(PATH + "spe", body("127.0.0.10")).status())
+                    .isEqualTo(201);
+            final EventStreamClient.Event created = events.nextEvent();
+            assertThat(created.type()).isEqualTo("endpoint");
+            assertThat(created.json().get("name").asText()).isEqualTo("spe");
+            assertThat(created.json().get("change").asText()).isEqualTo("created");
+            assertThat(created.json().get("resource").get("properties").get("status").asText()).isEqualTo("Pending");
+            assertThat(new AdminClient(one.adminPort()).post(PATH + "spe/approve", "").status()).isEqualTo(200);
+            final EventStreamClient.Event approved = events.nextEvent();
+            assertThat(approved.json().get("change").asText()).isEqualTo("updated");
+            assertThat(approved.json().get("resource").get("properties").get("status").asText())
+                    .isEqualTo("Approved");
+        }
     }
 
     @Test
