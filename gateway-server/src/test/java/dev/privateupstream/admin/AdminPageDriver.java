@@ -89,15 +89,35 @@ final class AdminPageDriver implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
+        closeWith();
+    }
+
+    /**
+     * Quits the browser, then closes {@code others} (the gateway and backend the page looked at; nulls are
+     * skipped) in order, each even if one before failed; then fails if the page logged errors in the console.
+     */
+    void closeWith(AutoCloseable... others) throws Exception {
         final List<String> errors;
         try {
             errors = chromium.consoleErrors();
         } finally {
-            chromium.close();
+            closeAll(chromium, others, 0);
         }
         if (!errors.isEmpty()) {
             throw new AssertionError("the page logged errors in the browser's console: " + errors);
+        }
+    }
+
+    private static void closeAll(AutoCloseable first, AutoCloseable[] rest, int next) throws Exception {
+        try {
+            if (first != null) {
+                first.close();
+            }
+        } finally {
+            if (next < rest.length) {
+                closeAll(rest[next], rest, next + 1);
+            }
         }
     }
 }

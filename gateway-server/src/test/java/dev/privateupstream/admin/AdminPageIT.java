@@ -60,18 +60,9 @@ class AdminPageIT {
 
     @AfterEach
     void stop() throws Exception {
-        // The page's close fails the test on errors in the browser's console, after the browser has quit.
-        try {
-            if (page != null) {
-                page.close();
-            }
-        } finally {
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (backend != null) {
-                backend.close();
-            }
+        // The page's close fails the test on errors in the browser's console, once everything is closed.
+        if (page != null) {
+            page.closeWith(gateway, backend);
         }
     }
 

@@ -70,14 +70,8 @@ class AdminPageScaleIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (page != null) {
-                page.close();
-            }
-        } finally {
-            if (gateway != null) {
-                gateway.close();
-            }
+        if (page != null) {
+            page.closeWith(gateway);
         }
     }
 
