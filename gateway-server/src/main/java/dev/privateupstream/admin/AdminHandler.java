@@ -8,11 +8,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -29,7 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>API changes complete on the configuration thread, later than the request arrived; answers still go
  * out in request order (each waits for the one before), and the connection reads no further while one is
- * pending, so a pipelining client cannot pile up work.
+ * pending, so a pipelining client cannot pile up work. {@code GET /api/events} answers a head and then the
+ * event stream ({@link EndpointEvents}) for as long as the connection lasts: once it starts, the connection
+ * serves nothing else, and its idle timeout no longer applies (the keep-alive comments are its traffic; a
+ * client that stops reading is cut off by {@link EventSubscriber}).
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger logger = LoggerFactory.getLogger(AdminHandler.class);
@@ -38,20 +43,28 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final AdminPage page;
     private final MetricsEndpoint metrics;
     private final BooleanSupplier ready;
+    private final EndpointEvents events;
     /** Completes when the previous answer has been handed to the channel; touched only on the event loop. */
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
     private int pending;
+    /** Set once the connection carries an event stream; touched only on the event loop. */
+    private boolean streaming;
 
-    AdminHandler(EndpointApi api, AdminPage page, MetricsEndpoint metrics, BooleanSupplier ready) {
+    AdminHandler(EndpointApi api, AdminPage page, MetricsEndpoint metrics, BooleanSupplier ready,
+            EndpointEvents events) {
         this.api = requireNonNull(api, "api");
         this.page = requireNonNull(page, "page");
         this.metrics = requireNonNull(metrics, "metrics");
         this.ready = requireNonNull(ready, "ready");
+        this.events = requireNonNull(events, "events");
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         // The request is released when this returns (SimpleChannelInboundHandler): take what is needed now.
+        if (streaming) {
+            return; // SPEC §12: an event stream is the last answer of its connection
+        }
         final boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         final HttpVersion version = request.protocolVersion();
         final CompletableFuture<AdminResponse> response = route(request);
@@ -100,6 +113,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void write(ChannelHandlerContext ctx, AdminResponse r, HttpVersion version, boolean keepAlive) {
+        if (streaming) {
+            --pending; // pipelined after an event stream: never answered
+            return;
+        }
+        if (r.isEventStream() && r.status().code() == HttpResponseStatus.OK.code()) {
+            startStream(ctx, r, version);
+            return;
+        }
         final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(),
                 Unpooled.wrappedBuffer(r.body()));
         if (r.contentType() != null) {
@@ -124,9 +145,28 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    /** The head of the stream, then the channel is the events' ({@link EndpointEvents#subscribe}). */
+    private void startStream(ChannelHandlerContext ctx, AdminResponse r, HttpVersion version) {
+        streaming = true;
+        --pending;
+        final HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        r.headers().forEach(head.headers()::set);
+        if (version.equals(HttpVersion.HTTP_1_0)) {
+            // No chunks in HTTP/1.0: the body ends when the connection does.
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else {
+            HttpUtil.setTransferEncodingChunked(head, true);
+        }
+        ctx.writeAndFlush(head);
+        // Reading on, discarding: a close by the client is seen at once.
+        ctx.channel().config().setAutoRead(true);
+        events.subscribe(ctx.channel());
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent && pending == 0) {
+        if (evt instanceof IdleStateEvent && pending == 0 && !streaming) {
             ctx.close(); // an idle admin connection: nothing to lose
             return;
         }

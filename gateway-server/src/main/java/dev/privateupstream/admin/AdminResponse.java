@@ -62,6 +62,20 @@ record AdminResponse(HttpResponseStatus status, String contentType, byte[] body,
         return json(HttpResponseStatus.BAD_REQUEST, body);
     }
 
+    /**
+     * The head of {@code GET /api/events}: the connection then carries the event stream ({@link EndpointEvents})
+     * and nothing else.
+     */
+    static AdminResponse eventStream() {
+        return new AdminResponse(HttpResponseStatus.OK, EndpointEvents.CONTENT_TYPE, new byte[0],
+                Map.of("Cache-Control", "no-store"));
+    }
+
+    /** Whether this is the head of an event stream rather than a whole answer. */
+    boolean isEventStream() {
+        return EndpointEvents.CONTENT_TYPE.equals(contentType);
+    }
+
     /** The same answer with one more header. */
     AdminResponse withHeader(String name, String value) {
         final Map<String, String> more = new HashMap<>(headers);

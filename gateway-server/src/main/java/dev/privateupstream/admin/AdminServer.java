@@ -36,11 +36,13 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel listener;
     private final ChannelGroup connections;
+    private final EndpointEvents events;
 
-    private AdminServer(EventLoopGroup group, Channel listener, ChannelGroup connections) {
+    private AdminServer(EventLoopGroup group, Channel listener, ChannelGroup connections, EndpointEvents events) {
         this.group = group;
         this.listener = listener;
         this.connections = connections;
+        this.events = events;
     }
 
     /**
@@ -59,6 +61,8 @@ public final class AdminServer implements AutoCloseable {
         requireNonNull(ready, "ready");
         final EventLoopGroup group = transport.newGroup(1, "gateway-admin");
         final ChannelGroup connections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
+        // One loop: the event streams' subscribers and their fan-out share it without locks.
+        final EndpointEvents events = new EndpointEvents(policy, group.next(), metrics::adminEventSubscribers);
         try {
             final Channel listener = new ServerBootstrap()
                     .group(group)
@@ -72,12 +76,13 @@ public final class AdminServer implements AutoCloseable {
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                     new HttpServerCodec(),
                                     new HttpObjectAggregator(MAX_BODY_BYTES),
-                                    new AdminHandler(api, page, scrape, ready));
+                                    new AdminHandler(api, page, scrape, ready, events));
                         }
                     })
                     .bind(config.address(), config.port()).sync().channel();
-            return new AdminServer(group, listener, connections);
+            return new AdminServer(group, listener, connections, events);
         } catch (RuntimeException | InterruptedException e) {
+            events.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
@@ -91,6 +96,7 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().awaitUninterruptibly();
+        events.close();
         // Connections first, while the loop still runs: on io_uring a read in flight gives its buffer
         // back only when its completion is handled, which a loop already shutting down may never do.
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -34,6 +34,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -43,9 +44,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST resource of shared private endpoints under {@code /api/} (SPEC §7), plus
- * {@code GET /api/shared-private-endpoints-traffic}, the per-endpoint allowed and denied counts the admin
- * page shows, and {@code GET /api/audit?endpoint=NAME}, an endpoint's history of changes (SPEC §12).
+ * The REST resource of shared private endpoints under {@code /api/} (SPEC §7), paged, filtered and searched
+ * (SPEC §12), plus {@code GET /api/shared-private-endpoints-summary} (counts by status),
+ * {@code GET /api/shared-private-endpoints-traffic}, the per-endpoint allowed and denied counts and last
+ * decision the admin page shows, {@code GET /api/audit?endpoint=NAME}, an endpoint's history of changes, and
+ * the head of {@code GET /api/events} ({@link EndpointEvents}).
  *
  * <p>Every call must carry a bearer token in force; a {@code reader} token may only read. Each change writes
  * an audit record to the log {@code gateway.audit} and to the store. Changes are parsed here, on the admin
@@ -56,6 +59,10 @@ final class EndpointApi {
     static final String PREFIX = "/api/";
     static final String COLLECTION = "shared-private-endpoints";
     static final String TRAFFIC = "shared-private-endpoints-traffic";
+    static final String SUMMARY = "shared-private-endpoints-summary";
+    static final String EVENTS = "events";
+    /** The most names one traffic request may ask for, as many as a page holds. */
+    static final int MAX_TRAFFIC_NAMES = EndpointQuery.MAX_TOP;
     static final String REPLICAS = "replicas";
     static final String AUDIT = "audit";
     private static final Logger logger = LoggerFactory.getLogger(EndpointApi.class);
@@ -69,6 +76,8 @@ final class EndpointApi {
     private final PolicyRef policy;
     private final LiveConfig live;
     private final EndpointTraffic traffic;
+    /** The name-sorted view of the set in force, made again only once another set is in force. */
+    private volatile SortedEndpoints sorted;
 
     EndpointApi(PolicyRef policy, LiveConfig live, EndpointTraffic traffic) {
         this.policy = requireNonNull(policy, "policy");
@@ -99,13 +108,22 @@ final class EndpointApi {
                 return method.equals(HttpMethod.GET) ? audit(query) : done(notAllowed("GET"));
             }
             if (segments.size() == 1 && segments.get(0).equals(COLLECTION)) {
-                return method.equals(HttpMethod.GET) ? done(list()) : done(notAllowed("GET"));
+                return method.equals(HttpMethod.GET) ? done(list(EndpointQuery.parse(query.parameters())))
+                        : done(notAllowed("GET"));
+            }
+            if (segments.size() == 1 && segments.get(0).equals(SUMMARY)) {
+                return method.equals(HttpMethod.GET) ? done(summary()) : done(notAllowed("GET"));
+            }
+            if (segments.size() == 1 && segments.get(0).equals(EVENTS)) {
+                // The head of the stream; AdminHandler takes the connection over from here.
+                return method.equals(HttpMethod.GET) ? done(AdminResponse.eventStream()) : done(notAllowed("GET"));
             }
             if (segments.size() == 1 && segments.get(0).equals(REPLICAS)) {
                 return method.equals(HttpMethod.GET) ? replicas() : done(notAllowed("GET"));
             }
             if (segments.size() == 1 && segments.get(0).equals(TRAFFIC)) {
-                return method.equals(HttpMethod.GET) ? done(traffic()) : done(notAllowed("GET"));
+                return method.equals(HttpMethod.GET) ? done(traffic(query.parameters().get("name")))
+                        : done(notAllowed("GET"));
             }
             if (segments.size() == 2 && segments.get(0).equals(COLLECTION)) {
                 final String name = segments.get(1);
@@ -141,8 +159,9 @@ final class EndpointApi {
             return done(AdminResponse.badRequest(e.field(), e.getMessage()));
         }
         return done(AdminResponse.error(HttpResponseStatus.NOT_FOUND, "no such API route: " + rawPath
-                + " (expected: " + PREFIX + COLLECTION + "[/{name}[/approve|/reject]], " + PREFIX + REPLICAS + " or "
-                + PREFIX + AUDIT + "?endpoint={name})"));
+                + " (expected: " + PREFIX + COLLECTION + "[/{name}[/approve|/reject]], " + PREFIX + SUMMARY + ", "
+                + PREFIX + TRAFFIC + ", " + PREFIX + REPLICAS + ", " + PREFIX + EVENTS + " or " + PREFIX + AUDIT
+                + "?endpoint={name})"));
     }
 
     /** SPEC §12: a change is a write whatever its path; a reader's gets 403 before anything is looked at. */
@@ -170,12 +189,41 @@ final class EndpointApi {
         });
     }
 
-    private AdminResponse list() {
+    /**
+     * One page of the endpoints in force in name order (SPEC §12): from after the {@code skipToken}'s name, the
+     * first {@code top} that the filters let through, and a {@code nextLink} when one more was found.
+     */
+    private AdminResponse list(EndpointQuery query) {
+        final List<SharedPrivateEndpoint> page = sortedView().page(query.after(), query.filter(), query.top() + 1);
         final ObjectNode body = AdminResponse.object();
         final ArrayNode value = body.putArray("value");
-        for (SharedPrivateEndpoint endpoint : policy.get().config().endpoints()) {
+        for (SharedPrivateEndpoint endpoint : page.subList(0, Math.min(page.size(), query.top()))) {
             value.add(EndpointResource.of(endpoint));
         }
+        if (page.size() > query.top()) {
+            body.put("nextLink", query.nextLink(PREFIX + COLLECTION, page.get(query.top() - 1).name()));
+        }
+        return AdminResponse.json(HttpResponseStatus.OK, body);
+    }
+
+    /** The view of the set in force; on the admin loop, so at most one sort per set. */
+    private SortedEndpoints sortedView() {
+        final List<SharedPrivateEndpoint> endpoints = policy.get().config().endpoints();
+        SortedEndpoints view = sorted;
+        if (view == null || !view.isOf(endpoints)) {
+            view = SortedEndpoints.of(endpoints);
+            sorted = view;
+        }
+        return view;
+    }
+
+    /** How many endpoints are in force, and in each status; the snapshot keeps the counts. */
+    private AdminResponse summary() {
+        final var snapshot = policy.get();
+        final ObjectNode body = AdminResponse.object();
+        body.put("total", snapshot.config().endpoints().size());
+        final ObjectNode byStatus = body.putObject("byStatus");
+        snapshot.endpointCounts().forEach((status, n) -> byStatus.put(status.wireName(), n));
         return AdminResponse.json(HttpResponseStatus.OK, body);
     }
 
@@ -199,14 +247,32 @@ final class EndpointApi {
         });
     }
 
-    private AdminResponse traffic() {
+    /**
+     * The traffic of the endpoints in force, or of the {@code name}s asked for (in their order, once each; a
+     * name not in force has zeros).
+     */
+    private AdminResponse traffic(List<String> names) throws InvalidFieldException {
+        if (names != null && names.size() > MAX_TRAFFIC_NAMES) {
+            throw new InvalidFieldException("name", "name given " + names.size() + " times (expected: at most "
+                    + MAX_TRAFFIC_NAMES + ", a page's worth; ask again for the rest)");
+        }
         final ObjectNode body = AdminResponse.object();
         body.put("since", traffic.since().toString());
         final ArrayNode value = body.putArray("value");
-        for (SharedPrivateEndpoint endpoint : policy.get().config().endpoints()) {
-            final EndpointTraffic.Totals totals = traffic.totals(endpoint.name());
-            value.addObject().put("name", endpoint.name()).put("allowed", totals.allowed())
+        final Iterable<String> asked = names != null ? new LinkedHashSet<>(names)
+                : policy.get().config().endpoints().stream().map(SharedPrivateEndpoint::name)::iterator;
+        for (String name : asked) {
+            final EndpointTraffic.Totals totals = traffic.totals(name);
+            final ObjectNode entry = value.addObject().put("name", name).put("allowed", totals.allowed())
                     .put("denied", totals.denied());
+            final EndpointTraffic.LastDecision last = totals.last();
+            if (last != null) {
+                final ObjectNode decision = entry.putObject("lastDecision")
+                        .put("time", last.time().toString()).put("allowed", last.allowed());
+                if (last.reason() != null) {
+                    decision.put("reason", last.reason().wireText());
+                }
+            }
         }
         return AdminResponse.json(HttpResponseStatus.OK, body);
     }

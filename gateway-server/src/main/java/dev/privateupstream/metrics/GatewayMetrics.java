@@ -53,6 +53,7 @@ public final class GatewayMetrics {
     public static final String UPSTREAM_CONNECTIONS_CLOSED = "gateway_upstream_connections_closed";
     public static final String TLS_CERTIFICATE_EXPIRY = "gateway_tls_certificate_expiry_timestamp_seconds";
     public static final String DRAINING = "gateway_draining";
+    public static final String ADMIN_EVENT_SUBSCRIBERS = "gateway_admin_event_subscribers";
     /** {@code certificate} of the proxy listener's certificate chain ({@code listen.tls}). */
     public static final String LISTEN_CERTIFICATE = "listen";
     /** Prefix of the {@code certificate} of an upstream's trust roots ({@code upstreams[].caFile}). */
@@ -82,6 +83,7 @@ public final class GatewayMetrics {
     private final Counter keyRefreshFailures;
     private final Counter sendTimeouts;
     private final AtomicInteger draining = new AtomicInteger();
+    private final AtomicInteger adminEventSubscribers = new AtomicInteger();
     /** The certificates in use, by {@code certificate} label; what their gauges read at each scrape. */
     private volatile Map<String, Supplier<Instant>> certificates = Map.of();
     /** The gauges of {@link #certificates}, guarded by itself: a reload adds and removes them. */
@@ -126,6 +128,9 @@ public final class GatewayMetrics {
                 .register(registry);
         Gauge.builder(DRAINING, draining, AtomicInteger::get)
                 .description("1 from SIGTERM (SPEC §9) until the process exits: the proxy drains its connections")
+                .register(registry);
+        Gauge.builder(ADMIN_EVENT_SUBSCRIBERS, adminEventSubscribers, AtomicInteger::get)
+                .description("Open GET /api/events streams on the admin port")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -326,6 +331,11 @@ public final class GatewayMetrics {
         snapshot.endpointCounts().forEach((status, n) -> endpointsByStatus.get(status).set(n));
         // Only endpoints that had traffic are looked at: with 100,000 endpoints a change stays cheap.
         endpointTraffic.retain(name -> snapshot.endpoint(name) != null);
+    }
+
+    /** {@code gateway_admin_event_subscribers}: how many {@code GET /api/events} streams are open now. */
+    public void adminEventSubscribers(int count) {
+        adminEventSubscribers.set(count);
     }
 
     /** Requests allowed and denied per endpoint, for the admin page; not exported to Prometheus. */

@@ -41,7 +41,8 @@ public final class ExchangeRecorder {
     void record(ProxyExchange exchange, Channel channel) {
         if (exchange.status != 0) {
             metrics.request(exchange.upstream(), exchange.outcome(), exchange.status);
-            metrics.endpointTraffic().record(exchange.decision(), exchange.outcome());
+            metrics.endpointTraffic().record(exchange.decision(), exchange.outcome(), exchange.denyReason,
+                    exchange.startNanos);
         }
         if (accessLog.isInfoEnabled()) {
             accessLog.info(line(exchange, ConnectionFacts.of(channel)));

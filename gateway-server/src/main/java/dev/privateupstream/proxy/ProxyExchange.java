@@ -28,6 +28,8 @@ public final class ProxyExchange {
     String upstream = "none";
     Outcome outcome;
     String reason;
+    /** Why the gateway refused the request, or {@code null}: the admin page shows it as the last decision. */
+    DenyReason denyReason;
     int status;
     long bytesIn;
     long bytesOut;
@@ -91,6 +93,7 @@ public final class ProxyExchange {
     public void denied(DenyReason reason) {
         answeredByGateway = true;
         outcome = Outcome.DENIED;
+        denyReason = reason;
         this.reason = reason.wireText();
     }
 

@@ -6,6 +6,7 @@ import dev.privateupstream.config.GatewayConfig;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.policy.PolicySnapshot;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -18,7 +19,8 @@ import java.util.function.Consumer;
 public final class PolicyRef {
     private final AtomicReference<PolicySnapshot> current;
     private final Object swapLock = new Object();
-    private volatile Consumer<PolicySnapshot> listener = s -> { };
+    /** Told of every swap: the gauges of endpoint counts, the admin API's event stream. */
+    private final List<Consumer<PolicySnapshot>> listeners = new CopyOnWriteArrayList<>();
 
     public PolicyRef(GatewayConfig initial) {
         this(PolicySnapshot.of(initial, 1));
@@ -49,7 +51,7 @@ public final class PolicyRef {
             next = PolicySnapshot.of(config, current.get().generation() + 1);
             current.set(next);
         }
-        listener.accept(next);
+        tell(next);
         return next;
     }
 
@@ -66,7 +68,7 @@ public final class PolicyRef {
             next = now.withChanged(config, now.generation() + 1, changed);
             current.set(next);
         }
-        listener.accept(next);
+        tell(next);
         return next;
     }
 
@@ -83,12 +85,26 @@ public final class PolicyRef {
                     : PolicySnapshot.awaitingStore(config, now.generation() + 1);
             current.set(next);
         }
-        listener.accept(next);
+        tell(next);
         return next;
     }
 
-    /** Called after every swap, on the swapping thread (metrics of endpoint counts use it). */
+    private void tell(PolicySnapshot next) {
+        for (Consumer<PolicySnapshot> listener : listeners) {
+            listener.accept(next);
+        }
+    }
+
+    /**
+     * Has {@code listener} called after every swap from now on, on the swapping thread (never a proxy event
+     * loop); it must be quick, as the next swap waits for it.
+     */
     public void onSwap(Consumer<PolicySnapshot> listener) {
-        this.listener = requireNonNull(listener, "listener");
+        listeners.add(requireNonNull(listener, "listener"));
+    }
+
+    /** Stops calling a listener given to {@link #onSwap}. */
+    public void removeSwapListener(Consumer<PolicySnapshot> listener) {
+        listeners.remove(listener);
     }
 }

@@ -34,7 +34,8 @@ class OpenApiDocumentTest {
         assertThat(api.getPaths()).containsKeys("/healthz", "/readyz", "/metrics", "/", "/api/openapi.json",
                 "/api/shared-private-endpoints", "/api/shared-private-endpoints/{name}",
                 "/api/shared-private-endpoints/{name}/approve", "/api/shared-private-endpoints/{name}/reject",
-                "/api/shared-private-endpoints-traffic", "/api/replicas");
+                "/api/shared-private-endpoints-traffic", "/api/shared-private-endpoints-summary", "/api/events",
+                "/api/replicas");
         // Open to anyone: the probes, the page and this document; everything else needs the token.
         api.getPaths().forEach((path, item) -> item.readOperations().forEach(operation -> {
             final boolean open = !path.startsWith("/api/") || path.equals(AdminPage.OPENAPI_PATH);
