@@ -18,7 +18,7 @@
   // The DOM holds one page of each list whatever the number of endpoints: 100,000 rows would take seconds
   // to lay out and make every update slow.
   const PAGE_SIZE = 100;
-  const PENDING_PAGE_SIZE = 10;
+  const PENDING_PAGE_SIZE = 5;
   // The server sends a comment every 15 s; three missed mean the connection is gone without having said so.
   const LIVE_SILENCE_MS = 45000;
   const LIVE_BACKOFF_MAX_MS = 30000;
@@ -285,9 +285,10 @@
       const filter = this.filter();
       if (filter.status && resource.properties.status.toLowerCase() !== filter.status.toLowerCase()) return false;
       if (!filter.search) return true;
+      // As the server: the name holds the text, or the text is an address one of the private IPs holds.
+      if (resource.name.toLowerCase().includes(filter.search.toLowerCase())) return true;
       const address = parseAddress(filter.search);
-      if (address) return resource.properties.privateIps.some((entry) => holds(entry, address));
-      return resource.name.toLowerCase().includes(filter.search.toLowerCase());
+      return address !== null && resource.properties.privateIps.some((entry) => holds(entry, address));
     }
 
     /** Whether {@code name} sorts into the page shown: after the previous page's rows and before the next's. */
@@ -398,6 +399,7 @@
         + (total !== null ? ' of ' + number(total) : list.next ? ' of more' : '');
     }
     $('range').textContent = range;
+    $('first-page').parentElement.classList.toggle('single', list.index === 0 && !list.next);
     $('first-page').disabled = list.index === 0;
     $('prev-page').disabled = list.index === 0;
     $('next-page').disabled = !list.next;
@@ -604,10 +606,12 @@
   function pendingRow(resource) {
     const p = resource.properties;
     const name = resource.name;
+    // One line each, so that the queue leaves the table in sight on a laptop screen.
+    const id = p.privateLinkResourceId;
     return el('tr', { 'data-name': name, 'data-status': p.status },
       el('td', null, el('span', { class: 'name' }, name)),
-      resourceCell(p.privateLinkResourceId, p.groupId),
-      ipsCell(p),
+      el('td', { title: id }, id.split('/').pop() || id),
+      el('td', { class: 'ips' }, p.privateIps.join(', ') || '—'),
       el('td', { class: 'request' }, p.requestMessage || el('span', { class: 'muted' }, '—')),
       el('td', null, el('div', { class: 'actions' }, statusButtons(name, p), historyButton(name))));
   }
@@ -728,6 +732,7 @@
     $('history-empty').hidden = true;
     $('history-problem').hidden = true;
     $('history').hidden = false;
+    document.body.classList.add('history-open');
     $('history-title').focus();
     try {
       await loadHistory();
@@ -739,6 +744,7 @@
   function closeHistory() {
     if ($('history').hidden) return;
     $('history').hidden = true;
+    document.body.classList.remove('history-open');
     historyName = null;
     historySeq++;
     if (historyOpener && historyOpener.isConnected) historyOpener.focus();
