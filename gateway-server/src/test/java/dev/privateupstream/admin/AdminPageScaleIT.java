@@ -36,7 +36,7 @@ class AdminPageScaleIT {
     private static final int PAGE = 100;
     /** All the tables' rows the page may hold: two pages and the replicas, with room. */
     private static final int MAX_ROWS = 300;
-    /** What two pages of endpoints and their traffic weigh, with room; the whole set is about 20 MB. */
+    /** What two pages of endpoints and their traffic weigh, with room; the whole set is about 25 MB of JSON. */
     private static final long MAX_API_BYTES = 1_000_000;
 
     @TempDir
