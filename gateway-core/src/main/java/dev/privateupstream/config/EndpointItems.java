@@ -12,12 +12,62 @@ import java.util.List;
  */
 final class EndpointItems {
     /**
-     * One item.
+     * One item: its lines in the file's text, each ending with a line feed (with the comments and blank lines
+     * after it), and the 1-based line of its {@code -}.
      *
-     * @param text its lines, each ending with a line feed (with the comments and blank lines after it)
-     * @param firstLine the 1-based line of its {@code -}
+     * <p>Kept as a range of the text, not a string of its own: at 100,000 endpoints the copies would be
+     * another 30 MB per reload, alive while it runs. It is looked up by text in maps keyed by {@code String}
+     * without making one ({@link #equals} accepts the string of the same text: the direction
+     * {@code HashMap.get} asks in).
      */
-    record Item(String text, int firstLine) {
+    static final class Item {
+        private final String source;
+        private final int start;
+        private final int end;
+        private final int firstLine;
+        private final int hash;
+
+        Item(String source, int start, int end, int firstLine) {
+            this.source = source;
+            this.start = start;
+            this.end = end;
+            this.firstLine = firstLine;
+            int h = 0;
+            for (int i = start; i < end; i++) {
+                h = 31 * h + source.charAt(i); // String.hashCode's formula, so the map finds the string
+            }
+            hash = h;
+        }
+
+        /** A copy of the item's text. */
+        String text() {
+            return source.substring(start, end);
+        }
+
+        int firstLine() {
+            return firstLine;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        /** Equal to a {@code String} of the same text, and to an item of the same text and line. */
+        @Override
+        public boolean equals(Object other) {
+            if (other instanceof String text) {
+                return text.length() == end - start && source.regionMatches(start, text, 0, end - start);
+            }
+            return other instanceof Item item && item.firstLine == firstLine && item.hash == hash
+                    && item.end - item.start == end - start
+                    && source.regionMatches(start, item.source, item.start, end - start);
+        }
+
+        @Override
+        public String toString() {
+            return "Item[line " + firstLine + ": " + text() + "]";
+        }
     }
 
     private EndpointItems() {
@@ -42,7 +92,7 @@ final class EndpointItems {
                     || text.charAt(start + 1) == '\n');
             if (itemBegins) {
                 if (itemStart >= 0) {
-                    items.add(new Item(text.substring(itemStart, start), itemLine));
+                    items.add(new Item(text, itemStart, start, itemLine));
                 }
                 itemStart = start;
                 itemLine = line;
@@ -59,7 +109,7 @@ final class EndpointItems {
         if (itemStart < 0 || text.indexOf('\r') >= 0 || text.indexOf('\t') >= 0) {
             return null;
         }
-        items.add(new Item(text.substring(itemStart), itemLine));
+        items.add(new Item(text, itemStart, text.length(), itemLine));
         return items;
     }
 

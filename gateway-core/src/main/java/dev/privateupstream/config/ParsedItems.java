@@ -55,7 +55,7 @@ final class ParsedItems {
         final Seen[] seen = new Seen[items.size()];
         int misses = 0;
         for (int i = 0; i < seen.length; i++) {
-            seen[i] = byText.get(items.get(i).text());
+            seen[i] = byText.get(items.get(i));
             if (seen[i] == null && ++misses > Math.max(64, items.size() / 8)) {
                 return null;
             }
@@ -75,12 +75,13 @@ final class ParsedItems {
                         : new Seen(was.text(), entry, item.firstLine())) != null;
                 reused++;
             } else {
-                entry = parseAlone(file, item.text(), variables);
+                final String text = item.text();
+                entry = parseAlone(file, text, variables);
                 if (entry == null) {
                     return null;
                 }
                 entry = entry.moved(i, item.firstLine() - 1);
-                repeated |= next.put(item.text(), new Seen(item.text(), entry, item.firstLine())) != null;
+                repeated |= next.put(text, new Seen(text, entry, item.firstLine())) != null;
                 parsed.add(entry);
             }
             entries.add(entry);
@@ -116,7 +117,8 @@ final class ParsedItems {
             if (entry.endpoint() == null || !entry.keyPath().equals("[" + i + "]")) {
                 return;
             }
-            next.put(items.get(i).text(), new Seen(items.get(i).text(), entry, items.get(i).firstLine()));
+            final String text = items.get(i).text();
+            next.put(text, new Seen(text, entry, items.get(i).firstLine()));
         }
         byText = next;
     }

@@ -2,6 +2,7 @@ package dev.privateupstream.config;
 
 import static dev.privateupstream.config.ConfigFiles.RESOURCE_ID;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.privateupstream.endpoint.EndpointStatus;
 import dev.privateupstream.endpoint.LinkId;
@@ -11,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -60,10 +62,20 @@ class ParsedItemsTest {
     }
 
     @Test
+    void anItemIsFoundByItsTextInAMapOfStrings() {
+        final List<EndpointItems.Item> items = EndpointItems.split("# h\n- name: a\n- name: b\n  x: 1\n");
+        final Map<String, Integer> byText = new HashMap<>(Map.of("- name: b\n  x: 1\n", 2, "- name: a\n", 1));
+        assertThat(items).extracting(byText::get).containsExactly(1, 2);
+        assertThat(byText.get(EndpointItems.split("- name: a\n  x: 1\n").get(0))).isNull();
+        assertThat(items.get(0)).isEqualTo(EndpointItems.split("\n- name: a\n").get(0)).isNotEqualTo(items.get(1))
+                .isNotEqualTo(EndpointItems.split("- name: a\n").get(0)); // the same text on another line
+    }
+
+    @Test
     void splitsTheBlockFormOnlyAndParsesAnythingElseWhole() {
         assertThat(EndpointItems.split("# header\n- name: a\n  status: Approved\n\n# note\n- name: b\n"))
-                .containsExactly(new EndpointItems.Item("- name: a\n  status: Approved\n\n# note\n", 2),
-                        new EndpointItems.Item("- name: b\n", 6));
+                .extracting(EndpointItems.Item::text, EndpointItems.Item::firstLine)
+                .containsExactly(tuple("- name: a\n  status: Approved\n\n# note\n", 2), tuple("- name: b\n", 6));
         assertThat(EndpointItems.split("-\n  name: a\n")).hasSize(1);
         assertThat(EndpointItems.split("[]\n")).isNull();
         assertThat(EndpointItems.split("---\n- name: a\n")).isNull();
