@@ -176,6 +176,23 @@ class ConfigReloadIT {
     }
 
     @Test
+    void aBurstOfWritesIsTakenInStepsEndingWithTheNewestFile() throws Exception {
+        final Path endpoints = gateway.dir().resolve("endpoints.yaml");
+        final long applied = metrics().reloads(true);
+        final int writes = 20;
+        for (int i = 1; i <= writes; i++) {
+            writeAtomically(endpoints, TestGateway.STANDARD_ENDPOINTS
+                    + TestGateway.endpoint("burst-" + i, TestGateway.RESOURCE, "Approved", "127.0.0." + (100 + i)));
+            Thread.sleep(50);
+        }
+        await("the newest write in force", () -> gateway.server().policy().get().endpoint("burst-" + writes) != null);
+        // About a second of writes: one reload at once, then one per second of spacing, never one per write.
+        final long reloads = metrics().reloads(true) - applied;
+        assertThat(reloads).isBetween(1L, 6L);
+        assertThat(gateway.server().policy().get().endpoint("burst-" + (writes - 1))).isNull();
+    }
+
+    @Test
     void anInvalidEditIsLoggedWithItsLocationCountedAndIgnored() throws Exception {
         final long generation = gateway.server().policy().get().generation();
         writeAtomically(gateway.dir().resolve("endpoints.yaml"), TestGateway.STANDARD_ENDPOINTS
