@@ -37,7 +37,8 @@ public final class EndpointsFile {
     // Conservative: plain scalars that read back as the same string in YAML 1.1 and 1.2 alike.
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z_/][A-Za-z0-9_./-]*( [A-Za-z0-9_./-]+)*");
     private static final Pattern PLAIN_IPV4_PREFIX = Pattern.compile("[0-9.]+/[0-9]+");
-    private static final Set<String> RESERVED = Set.of("true", "false", "yes", "no", "on", "off", "y", "n",
+    /** Words YAML 1.1 or 1.2 reads as something other than a string (booleans, null), in lower case. */
+    static final Set<String> RESERVED = Set.of("true", "false", "yes", "no", "on", "off", "y", "n",
             "null", "~");
 
     private EndpointsFile() {

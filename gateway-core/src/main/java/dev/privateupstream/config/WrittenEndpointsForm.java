@@ -3,7 +3,6 @@ package dev.privateupstream.config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Reads an endpoints file written in the form {@link EndpointsFile} writes straight into the
@@ -21,9 +20,6 @@ import java.util.Set;
  * reports an error of its own.
  */
 final class WrittenEndpointsForm {
-    /** The words YAML 1.1 or 1.2 read as something other than a string. */
-    private static final Set<String> RESERVED = Set.of("true", "false", "yes", "no", "on", "off", "y", "n",
-            "null", "~");
     private static final String ITEM = "- ";
     private static final String CONTINUED = "  ";
 
@@ -98,7 +94,7 @@ final class WrittenEndpointsForm {
             return false;
         }
         final String key = text.substring(from, colon);
-        if (RESERVED.contains(key.toLowerCase(Locale.ROOT))) {
+        if (EndpointsFile.RESERVED.contains(key.toLowerCase(Locale.ROOT))) {
             return false;
         }
         for (YamlNode.Entry e : entries) {
@@ -208,7 +204,7 @@ final class WrittenEndpointsForm {
             }
         }
         final String value = text.substring(from, end);
-        return RESERVED.contains(value.toLowerCase(Locale.ROOT)) ? null : value;
+        return EndpointsFile.RESERVED.contains(value.toLowerCase(Locale.ROOT)) ? null : value;
     }
 
     /** {@code 0} or a number without a leading zero, at most 18 digits. */
