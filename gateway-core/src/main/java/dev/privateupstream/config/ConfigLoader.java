@@ -152,11 +152,24 @@ public final class ConfigLoader {
      */
     private List<SharedPrivateEndpoint> readEndpoints(Path file, List<String> resourceIds, String namedAt,
                                                       ConfigErrors errors) {
+        // One read at a time: the items refer to the bytes of the one buffer the remembered items keep.
+        synchronized (parsedItems) {
+            return readEndpointsAlone(file, resourceIds, namedAt, errors);
+        }
+    }
+
+    private List<SharedPrivateEndpoint> readEndpointsAlone(Path file, List<String> resourceIds, String namedAt,
+                                                           ConfigErrors errors) {
         ConfigErrors fileErrors = new ConfigErrors();
-        String text = YamlTree.readText(file, ENDPOINTS_FILE_KEY, fileErrors);
-        List<EndpointItems.Item> items = text == null ? null : EndpointItems.split(text);
-        List<EndpointEntry> entries = items == null ? null : parsedItems.entries(file, items, variables);
-        YamlNode root = text == null || entries != null ? null : endpointsTree(file, text, fileErrors);
+        List<EndpointEntry> entries = null;
+        YamlNode root = null;
+        if (parsedItems.read(file, ENDPOINTS_FILE_KEY, fileErrors)) {
+            entries = parsedItems.entries(file, variables);
+            if (entries == null) {
+                String text = parsedItems.text(file, ENDPOINTS_FILE_KEY, fileErrors);
+                root = text == null ? null : endpointsTree(file, text, fileErrors);
+            }
+        }
         for (ConfigError e : fileErrors.list()) {
             // Only a missing or unreadable file is reported here; add where it is named.
             errors.add(e.keyPath().equals(ENDPOINTS_FILE_KEY)
@@ -164,13 +177,13 @@ public final class ConfigLoader {
         }
         if (entries == null) {
             if (root == null) {
-                parsedItems.remember(file, null, List.of());
+                parsedItems.remember(file, false, List.of());
                 return List.of();
             }
             int before = errors.size();
             entries = EndpointsYaml.read(root, new ConfigSource(file, variables, errors));
             // An item with an error is parsed again next time, so that the error is reported again.
-            parsedItems.remember(file, errors.size() == before ? items : null, entries);
+            parsedItems.remember(file, errors.size() == before, entries);
         }
         if (!parsedItems.checkedAlone(resourceIds)) {
             parsedItems.keep(EndpointRules.check(entries, resourceIds, file, errors));

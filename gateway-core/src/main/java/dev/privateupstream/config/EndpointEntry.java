@@ -44,11 +44,11 @@ record EndpointEntry(
      * before and found again unchanged at another place ({@link ParsedItems}).
      */
     EndpointEntry moved(int index, int lineDelta) {
+        if (lineDelta == 0 && isItem(keyPath, index)) {
+            return this; // what nearly every item of a reload is: no string made to tell
+        }
         final String from = keyPath;
         final String to = "[" + index + "]";
-        if (from.equals(to) && lineDelta == 0) {
-            return this;
-        }
         final List<Located<IpPrefix>> ips = new ArrayList<>(privateIps.size());
         for (Located<IpPrefix> ip : privateIps) {
             ips.add(ip.moved(from, to, lineDelta));
@@ -56,6 +56,24 @@ record EndpointEntry(
         return new EndpointEntry(to, line == 0 ? 0 : line + lineDelta, moved(name, from, to, lineDelta),
                 moved(privateLinkResourceId, from, to, lineDelta), ips, moved(linkId, from, to, lineDelta),
                 endpoint);
+    }
+
+    /** Whether {@code keyPath} is {@code "[" + index + "]"}, for an index of 0 or more. */
+    static boolean isItem(String keyPath, int index) {
+        final int last = keyPath.length() - 1;
+        if (last < 2 || keyPath.charAt(0) != '[' || keyPath.charAt(last) != ']') {
+            return false;
+        }
+        int rest = index;
+        int at = last - 1;
+        do {
+            if (at < 1 || keyPath.charAt(at) != '0' + rest % 10) {
+                return false;
+            }
+            rest /= 10;
+            at--;
+        } while (rest > 0);
+        return at == 0;
     }
 
     private static <T> Located<T> moved(Located<T> located, String from, String to, int lineDelta) {

@@ -76,19 +76,29 @@ final class YamlTree {
      * The text of {@code file}, or {@code null} when it could not be read or is not UTF-8 (the reason
      * reported under {@code fileKeyPath}).
      */
-    static String readText(Path file, String fileKeyPath, ConfigErrors errors) {
+    private static String readText(Path file, String fileKeyPath, ConfigErrors errors) {
         try {
-            return decode(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            errors.add(file, 0, fileKeyPath, "cannot read " + file + ": no such file");
-        } catch (AccessDeniedException e) {
-            errors.add(file, 0, fileKeyPath, "cannot read " + file + ": permission denied");
-        } catch (CharacterCodingException e) {
-            errors.add(file, 0, fileKeyPath, "cannot read " + file + ": not UTF-8 text");
+            final byte[] bytes = Files.readAllBytes(file);
+            return decode(bytes, 0, bytes.length);
         } catch (IOException e) {
-            errors.add(file, 0, fileKeyPath, "cannot read " + file + ": " + e.getMessage());
+            cannotRead(file, fileKeyPath, e, errors);
         }
         return null;
+    }
+
+    /** Reports why {@code file} could not be read, or that it is not UTF-8, under {@code fileKeyPath}. */
+    static void cannotRead(Path file, String fileKeyPath, IOException e, ConfigErrors errors) {
+        final String why;
+        if (e instanceof NoSuchFileException) {
+            why = "no such file";
+        } else if (e instanceof AccessDeniedException) {
+            why = "permission denied";
+        } else if (e instanceof CharacterCodingException) {
+            why = "not UTF-8 text";
+        } else {
+            why = e.getMessage();
+        }
+        errors.add(file, 0, fileKeyPath, "cannot read " + file + ": " + why);
     }
 
     /** The document of {@code text} (read from {@code file}), or {@code null} when it does not parse. */
@@ -96,23 +106,24 @@ final class YamlTree {
         return new YamlTree(file, errors).document(text);
     }
 
-    private static String decode(byte[] bytes) throws CharacterCodingException {
+    /**
+     * {@code length} bytes of {@code bytes} from {@code offset} as text, without a leading byte order mark
+     * (editors on Windows may write one).
+     *
+     * @throws CharacterCodingException when they are not UTF-8
+     */
+    static String decode(byte[] bytes, int offset, int length) throws CharacterCodingException {
         // The String constructor is several times faster than a decoder, but replaces what is not UTF-8
         // with U+FFFD: only a text holding that character is decoded again strictly, to tell which it was.
-        String text = new String(bytes, StandardCharsets.UTF_8);
+        String text = new String(bytes, offset, length, StandardCharsets.UTF_8);
         if (text.indexOf('\uFFFD') >= 0) {
-            text = strictly(bytes);
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, offset, length))
+                    .toString();
         }
-        // Editors on Windows may start the file with a byte order mark.
         return text.startsWith("\uFEFF") ? text.substring(1) : text;
-    }
-
-    private static String strictly(byte[] bytes) throws CharacterCodingException {
-        return StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(bytes))
-                .toString();
     }
 
     private YamlNode document(String text) {

@@ -2,17 +2,17 @@ package dev.privateupstream.config;
 
 import static dev.privateupstream.config.ConfigFiles.RESOURCE_ID;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
 
 import dev.privateupstream.endpoint.EndpointStatus;
 import dev.privateupstream.endpoint.LinkId;
 import dev.privateupstream.endpoint.SharedPrivateEndpoint;
 import dev.privateupstream.net.IpPrefix;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -62,29 +62,110 @@ class ParsedItemsTest {
     }
 
     @Test
-    void anItemIsFoundByItsTextInAMapOfStrings() {
-        final List<EndpointItems.Item> items = EndpointItems.split("# h\n- name: a\n- name: b\n  x: 1\n");
-        final Map<String, Integer> byText = new HashMap<>(Map.of("- name: b\n  x: 1\n", 2, "- name: a\n", 1));
-        assertThat(items).extracting(byText::get).containsExactly(1, 2);
-        assertThat(byText.get(EndpointItems.split("- name: a\n  x: 1\n").get(0))).isNull();
-        assertThat(items.get(0)).isEqualTo(EndpointItems.split("\n- name: a\n").get(0)).isNotEqualTo(items.get(1))
-                .isNotEqualTo(EndpointItems.split("- name: a\n").get(0)); // the same text on another line
+    void splitsTheBlockFormOnlyAndParsesAnythingElseWhole() throws Exception {
+        assertThat(split("# header\n- name: a\n  status: Approved\n\n# note\n- name: b\n"))
+                .containsExactly("2:- name: a\n  status: Approved\n\n# note\n", "6:- name: b\n");
+        assertThat(split("\uFEFF- name: a\n- name: é\n")).containsExactly("1:- name: a\n", "2:- name: é\n");
+        assertThat(split("-\n  name: a\n")).hasSize(1);
+        assertThat(split("[]\n")).isNull();
+        assertThat(split("---\n- name: a\n")).isNull();
+        assertThat(split("- name: a\r\n")).isNull();
+        assertThat(split("- name: a\n\tstatus: x\n")).isNull();
+        assertThat(split("  - name: a\n")).isNull();
+        assertThat(split("- name: a\n  privateIps: [\n10.0.0.1 ]\n")).isNull();
+        assertThat(split("-name: a\n")).isNull();
+        assertThat(split("# nothing\n")).isNull();
+        assertThat(split("")).isNull();
     }
 
     @Test
-    void splitsTheBlockFormOnlyAndParsesAnythingElseWhole() {
-        assertThat(EndpointItems.split("# header\n- name: a\n  status: Approved\n\n# note\n- name: b\n"))
-                .extracting(EndpointItems.Item::text, EndpointItems.Item::firstLine)
-                .containsExactly(tuple("- name: a\n  status: Approved\n\n# note\n", 2), tuple("- name: b\n", 6));
-        assertThat(EndpointItems.split("-\n  name: a\n")).hasSize(1);
-        assertThat(EndpointItems.split("[]\n")).isNull();
-        assertThat(EndpointItems.split("---\n- name: a\n")).isNull();
-        assertThat(EndpointItems.split("- name: a\r\n")).isNull();
-        assertThat(EndpointItems.split("- name: a\n\tstatus: x\n")).isNull();
-        assertThat(EndpointItems.split("  - name: a\n")).isNull();
-        assertThat(EndpointItems.split("- name: a\n  privateIps: [\n10.0.0.1 ]\n")).isNull();
-        assertThat(EndpointItems.split("-name: a\n")).isNull();
-        assertThat(EndpointItems.split("# nothing\n")).isNull();
+    void anItemMatchesTheBytesItWasReadWith() {
+        final EndpointItems items = new EndpointItems();
+        final byte[] file = "# h\n- name: a\n- name: b\n  x: 1\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(items.split(file, file.length)).isTrue();
+        final byte[] b = "- name: b\n  x: 1\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(items.matches(1, b)).isTrue();
+        assertThat(items.matches(0, b)).isFalse();
+        assertThat(items.matches(1, "- name: b\n  x: 1".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(items.hash(1)).isEqualTo(EndpointItems.hash(b));
+        assertThat(items.copy(1)).isEqualTo(b);
+        // Only the first length bytes are the file: what follows in the buffer is left from a longer read.
+        assertThat(items.split(file, 13)).isTrue();
+        assertThat(items.count()).isEqualTo(1);
+        assertThat(items.copy(0)).isEqualTo("- name: a".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsRefusedWhereverTheBytesAre() throws Exception {
+        final Path file = folder.resolve("endpoints.yaml");
+        final ConfigLoader loader = new ConfigLoader(Map.of());
+        final List<SharedPrivateEndpoint> endpoints = List.of(endpoint(1, new Random(1)), endpoint(2, new Random(2)));
+        final byte[] good = EndpointsFile.render(endpoints).getBytes(StandardCharsets.UTF_8);
+        Files.write(file, good);
+        assertThat(read(loader, file).errors()).isEmpty();
+        // A bad byte in a changed item, then in the comments before the first item: the items read before
+        // are all reusable, so only the bytes looked at again can tell.
+        final String withBadItem = EndpointsFile.render(endpoints).replace("spe-2", "spe-\u00e9");
+        final byte[] bad = withBadItem.getBytes(StandardCharsets.UTF_8);
+        final int at = withBadItem.indexOf('\u00e9');
+        bad[new String(withBadItem.substring(0, at)).getBytes(StandardCharsets.UTF_8).length + 1] = (byte) 0x41;
+        Files.write(file, bad);
+        assertThat(read(loader, file).errors()).singleElement().asString().contains("not UTF-8 text");
+        Files.write(file, good);
+        assertThat(read(loader, file).errors()).isEmpty();
+        final byte[] badHead = concat("# caf\u00e9 ".getBytes(StandardCharsets.UTF_8), good);
+        badHead[6] = (byte) 0xFF;
+        Files.write(file, badHead);
+        assertThat(read(loader, file).errors()).singleElement().asString().contains("not UTF-8 text");
+        assertThat(read(new ConfigLoader(Map.of()), file).errors()).singleElement().asString()
+                .contains("not UTF-8 text");
+    }
+
+    @Test
+    void aFileShorterThanTheOneBeforeIsReadToItsEnd() throws Exception {
+        final Path file = folder.resolve("endpoints.yaml");
+        final ConfigLoader loader = new ConfigLoader(Map.of());
+        final List<SharedPrivateEndpoint> many = endpoints(200, 7);
+        for (List<SharedPrivateEndpoint> set : List.of(many, many.subList(0, 150), many.subList(0, 3), many,
+                many.subList(0, 1), many.subList(0, 199))) {
+            Files.writeString(file, EndpointsFile.render(set));
+            assertThat(read(loader, file)).isEqualTo(new Outcome(set, List.of()));
+        }
+    }
+
+    @Test
+    void anItemRemovedGivesUpItsNameAndPrefixesForTheNextRead() throws Exception {
+        final Path file = folder.resolve("endpoints.yaml");
+        final ConfigLoader loader = new ConfigLoader(Map.of());
+        final List<SharedPrivateEndpoint> all = endpoints(100, 3);
+        final List<SharedPrivateEndpoint> back = new ArrayList<>(all);
+        back.set(99, all.get(99).withStatus(all.get(99).status(), "back again"));
+        int checked = 0;
+        for (List<SharedPrivateEndpoint> set : List.of(all, all.subList(0, 99), back)) {
+            Files.writeString(file, EndpointsFile.render(set));
+            assertThat(read(loader, file)).isEqualTo(new Outcome(set, List.of()));
+            assertThat(loader.readsCheckedByChangedItems()).isEqualTo(checked);
+            checked++; // the first read is whole; the others check their changed items alone
+        }
+    }
+
+    private static List<String> split(String text) throws Exception {
+        final EndpointItems items = new EndpointItems();
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (!items.split(bytes, bytes.length)) {
+            return null;
+        }
+        final List<String> cut = new ArrayList<>();
+        for (int i = 0; i < items.count(); i++) {
+            cut.add(items.firstLine(i) + ":" + items.text(i));
+        }
+        return cut;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        final byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     private record Outcome(List<SharedPrivateEndpoint> endpoints, List<String> errors) {
@@ -96,6 +177,15 @@ class ParsedItemsTest {
         } catch (ConfigException e) {
             return new Outcome(List.of(), e.errors().stream().map(ConfigError::toString).toList());
         }
+    }
+
+    private static List<SharedPrivateEndpoint> endpoints(int count, long seed) {
+        final Random random = new Random(seed);
+        final List<SharedPrivateEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            endpoints.add(endpoint(i, random));
+        }
+        return endpoints;
     }
 
     private static SharedPrivateEndpoint endpoint(int n, Random random) {
@@ -184,6 +274,9 @@ class ParsedItemsTest {
             case 9 -> text.replaceFirst("\n  privateIps: \\[ ([0-9./]+) ]\n", "\n  privateIps: [ $1, $1 ]\n");
             case 10 -> text.replace(lines[at].startsWith("  privateIps: ") ? lines[at] : "\n\n", ips(lines, random));
             case 11 -> text.replaceFirst("privateLinkResourceId: \\S+", "privateLinkResourceId: /subscriptions/other");
+            // Bytes the cutting must read as UTF-8 and not as characters: a byte order mark, and text outside ASCII.
+            case 12 -> "\uFEFF" + text;
+            case 13 -> text.replaceFirst("description: line one", "description: l\u00EDnea \u4E00 \uD83D\uDE00");
             default -> text;
         };
     }

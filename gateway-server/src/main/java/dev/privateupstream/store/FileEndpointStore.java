@@ -116,12 +116,23 @@ public final class FileEndpointStore implements EndpointStore {
      */
     static List<SharedPrivateEndpoint> changedFrom(List<SharedPrivateEndpoint> current,
             List<SharedPrivateEndpoint> next) {
-        final Map<String, SharedPrivateEndpoint> before = new HashMap<>(current.size() * 2);
-        for (SharedPrivateEndpoint endpoint : current) {
-            before.put(endpoint.name(), endpoint);
+        // A reload keeps the records of unchanged items: the same record at the same place is unchanged, and
+        // only the rest is compared by name (a map of 100,000 names per reload was most of what it made).
+        final int both = Math.min(current.size(), next.size());
+        final Map<String, SharedPrivateEndpoint> before = new HashMap<>();
+        final List<SharedPrivateEndpoint> candidates = new ArrayList<>();
+        for (int i = 0; i < both; i++) {
+            if (current.get(i) != next.get(i)) {
+                before.put(current.get(i).name(), current.get(i));
+                candidates.add(next.get(i));
+            }
         }
+        for (int i = both; i < current.size(); i++) {
+            before.put(current.get(i).name(), current.get(i));
+        }
+        candidates.addAll(next.subList(both, next.size()));
         final List<SharedPrivateEndpoint> changed = new ArrayList<>();
-        for (SharedPrivateEndpoint endpoint : next) {
+        for (SharedPrivateEndpoint endpoint : candidates) {
             final SharedPrivateEndpoint was = before.remove(endpoint.name());
             if (!endpoint.equals(was)) {
                 changed.add(endpoint);
