@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 public final class ReloadDriver {
     private static final long POLL_MILLIS = 5;
     /** In a storm, scrapes are spaced more widely: they share the gateway's CPU with the traffic measured. */
-    private static final long STORM_POLL_MILLIS = 25;
+    private static final long STORM_POLL_MILLIS = Long.getLong("scale.stormPollMillis", 100);
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
 
     private ReloadDriver() {
