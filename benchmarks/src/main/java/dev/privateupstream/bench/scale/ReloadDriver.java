@@ -22,9 +22,12 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * ReloadDriver write  FILE ENDPOINTS RESOURCE                          the first file
  * ReloadDriver reload ADMIN_PORT FILE ENDPOINTS RESOURCE REPEATS CSV   one at a time, 2 s apart
- * ReloadDriver storm  ADMIN_PORT FILE ENDPOINTS RESOURCE SECONDS CSV [STOP_FILE]
+ * ReloadDriver storm  ADMIN_PORT FILE ENDPOINTS RESOURCE SECONDS CSV [STOP_FILE [PAUSE_FILE]]
  *                                                                      back to back for SECONDS at most,
- *                                                                      or until STOP_FILE exists
+ *                                                                      or until STOP_FILE exists; none
+ *                                                                      while PAUSE_FILE exists (it then
+ *                                                                      makes PAUSE_FILE.held, no reload in
+ *                                                                      flight)
  * </pre>
  *
  * <p>The set: {@code scale-clients} ({@code 127.0.0.0/8}, approved: the load generator and the idle clients
@@ -33,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * versions of the file that differ in those endpoints' description are rendered up front by the gateway's own writer ({@link EndpointsFile#write}) and
  * alternate. Each reload copies the next version beside the file, then renames it over the file; the time is
  * from that rename until {@code gateway_store_revision} on {@code /metrics} (set once the new snapshot is in
- * force) moves, polled every 5 ms (25 ms in a storm, where scrapes would share the CPU with the traffic).
+ * force) moves, polled every 5 ms (100 ms in a storm, where scrapes would share the CPU with the traffic).
  * It includes the gateway's wait for its next look at the file (its watcher polls every 250 ms, then waits
  * 20 ms for the file to hold still): what an operator waits, not the apply alone. A rejected reload
  * ({@code gateway_config_reloads_total{result="rejected"}} moves) stops the run.
@@ -72,6 +75,8 @@ public final class ReloadDriver {
         final String resource = args[4];
         final Path csv = Path.of(args[6]);
         final Path stop = args.length > 7 ? Path.of(args[7]) : null;
+        final Path pause = args.length > 8 ? Path.of(args[8]) : null;
+        final Path held = pause == null ? null : pause.resolveSibling(pause.getFileName() + ".held");
         final Path[] versions = {file.resolveSibling(file.getFileName() + ".a"),
             file.resolveSibling(file.getFileName() + ".b")};
         final Path next = file.resolveSibling(file.getFileName() + ".next");
@@ -97,6 +102,15 @@ public final class ReloadDriver {
             }
             if (durationNanos == 0 && i > 0) {
                 Thread.sleep(2000);
+            }
+            if (pause != null && Files.exists(pause)) {
+                Files.writeString(held, "");
+                while (Files.exists(pause) && !(stop != null && Files.exists(stop))) {
+                    Thread.sleep(20);
+                }
+                Files.deleteIfExists(held);
+                i--;
+                continue;
             }
             Files.copy(versions[(first + i) % 2], next, StandardCopyOption.REPLACE_EXISTING);
             final String before = gateway.scrape();
