@@ -3,6 +3,7 @@ package dev.privateupstream.net;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -246,6 +247,9 @@ public final class PrefixTable<V> {
 
     /** Collects prefixes; {@link #build()} compiles them. Not thread-safe, never shared. */
     public static final class Builder<V> {
+        /** {@link #addAll} keeps each prefix's index in a sort key's low bits: 33,554,432 prefixes at most. */
+        private static final int INDEX_BITS = 25;
+        private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
         // Both families use 128-bit keys here; an IPv4 key sits in the top 32 bits of high.
         private Node v4Root;
@@ -274,6 +278,50 @@ public final class PrefixTable<V> {
                 v6Size++;
             }
             return this;
+        }
+
+        /**
+         * Adds {@code prefixes.get(i)} with {@code values.get(i)} for every {@code i}, in the order of their
+         * addresses rather than the order given: each insert then walks much of the path the one before it
+         * walked, still in the cache, instead of a random one through a trie of a million nodes (compiling
+         * 1,000,000 prefixes, most of it these inserts).
+         *
+         * @throws IllegalArgumentException if a prefix was added before or is given twice; the prefixes before
+         *                                  it in address order stay added
+         */
+        public Builder<V> addAll(List<IpPrefix> prefixes, List<? extends V> values) {
+            if (prefixes.size() != values.size()) {
+                throw new IllegalArgumentException(prefixes.size() + " prefixes for " + values.size() + " values");
+            }
+            if (prefixes.size() > INDEX_MASK + 1) {
+                for (int i = 0; i < prefixes.size(); i++) {
+                    add(prefixes.get(i), values.get(i));
+                }
+                return this;
+            }
+            final long[] order = new long[prefixes.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = sortKey(prefixes.get(i)) | i;
+            }
+            Arrays.sort(order);
+            for (long key : order) {
+                final int i = (int) (key & INDEX_MASK);
+                add(prefixes.get(i), values.get(i));
+            }
+            return this;
+        }
+
+        /**
+         * Where a prefix goes in {@link #addAll}'s order, above the index's bits: its family, then the first
+         * bits of its address (an IPv4 prefix's 32 and its length, an IPv6 prefix's first 36). Only an order
+         * for the cache: prefixes that share these bits go in the order given.
+         */
+        private static long sortKey(IpPrefix prefix) {
+            final IpAddress network = prefix.network();
+            final long top = network.isV4()
+                    ? (network.v4Bits() & 0xFFFF_FFFFL) << 5 | Math.min(prefix.length(), 31)
+                    : 1L << 37 | network.high() >>> 28;
+            return top << INDEX_BITS;
         }
 
         /** Compiles the prefixes added so far; the builder may go on to build a larger table. */

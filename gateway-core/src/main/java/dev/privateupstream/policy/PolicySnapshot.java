@@ -16,6 +16,7 @@ import dev.privateupstream.net.IpPrefix;
 import dev.privateupstream.net.PrefixTable;
 import dev.privateupstream.signalr.SignatureVerifier;
 import dev.privateupstream.webpubsub.AllowedOrigins;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -112,20 +113,22 @@ public final class PolicySnapshot {
         routeList = List.of(routes);
         routesWebPubSub = routeList.stream().anyMatch(r -> r.protocol() == UpstreamProtocol.WEBPUBSUB);
 
-        final PrefixTable.Builder<Decision[]> table = PrefixTable.builder();
+        final List<IpPrefix> prefixes = new ArrayList<>();
+        final List<Decision[]> ruleOutcomes = new ArrayList<>();
         byLinkId = new HashMap<>();
         endpointsByName = new HashMap<>();
         for (SharedPrivateEndpoint endpoint : config.endpoints()) {
             statusCounts[endpoint.status().ordinal()]++;
             endpointsByName.put(endpoint.name(), endpoint);
             for (IpPrefix prefix : endpoint.privateIps()) {
-                table.add(prefix, new RuleDecisions(new MatchedRule(endpoint, prefix), routes).outcomes);
+                prefixes.add(prefix);
+                ruleOutcomes.add(new RuleDecisions(new MatchedRule(endpoint, prefix), routes).outcomes);
             }
             if (endpoint.linkId() != null) {
                 byLinkId.put(endpoint.linkId(), new RuleDecisions(new MatchedRule(endpoint, null), routes));
             }
         }
-        byAddress = table.build();
+        byAddress = PrefixTable.<Decision[]>builder().addAll(prefixes, ruleOutcomes).build();
         stride = routes.length + 1;
         outcomesBySlot = new Decision[byAddress.slots() * stride];
         for (int slot = 0; slot < byAddress.slots(); slot++) {

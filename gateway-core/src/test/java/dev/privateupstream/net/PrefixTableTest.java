@@ -432,6 +432,44 @@ class PrefixTableTest {
                            length);
     }
 
+    @ParameterizedTest(name = "seed {0}, {1} prefixes")
+    @CsvSource({ "21, 1", "22, 50", "23, 5000" })
+    void addingAllInAddressOrderBuildsTheSameTable(long seed, int count) {
+        final Random random = new Random(seed);
+        final Map<IpPrefix, Integer> prefixes = new LinkedHashMap<>();
+        while (prefixes.size() < count) {
+            final IpPrefix prefix = random.nextBoolean() ? v4Prefix(random.nextInt(), randomLength(random, 32))
+                    : v6Prefix(random.nextLong(), random.nextLong(), randomLength(random, 128));
+            prefixes.putIfAbsent(prefix, prefixes.size());
+        }
+        final PrefixTable<Integer> oneByOne = build(prefixes);
+        final PrefixTable<Integer> all = PrefixTable.<Integer>builder()
+                .addAll(new ArrayList<>(prefixes.keySet()), new ArrayList<>(prefixes.values())).build();
+        assertThat(all.size()).isEqualTo(oneByOne.size());
+        assertThat(all.slots()).isEqualTo(oneByOne.slots());
+        for (int slot = 0; slot < all.slots(); slot++) {
+            assertThat(all.valueAt(slot)).as("slot %d", slot).isEqualTo(oneByOne.valueAt(slot));
+        }
+        for (int i = 0; i < 5000; i++) {
+            final IpAddress address = random.nextBoolean() ? IpAddress.ofV4(random.nextInt())
+                    : IpAddress.ofV6(random.nextLong(), random.nextLong());
+            assertThat(all.lookup(address)).as("%s", address).isEqualTo(oneByOne.lookup(address));
+        }
+        for (IpPrefix prefix : prefixes.keySet()) {
+            assertThat(all.lookup(prefix.network())).isEqualTo(oneByOne.lookup(prefix.network()));
+        }
+    }
+
+    @Test
+    void addingAllRefusesARepeatedPrefix() {
+        final List<IpPrefix> twice = List.of(IpPrefix.parse("10.0.0.0/8"), IpPrefix.parse("fd00::/8"),
+                IpPrefix.parse("10.0.0.0/8"));
+        assertThatThrownBy(() -> PrefixTable.<Integer>builder().addAll(twice, List.of(1, 2, 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("duplicate prefix: 10.0.0.0/8");
+        assertThatThrownBy(() -> PrefixTable.<Integer>builder().addAll(twice, List.of(1, 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("3 prefixes for 2 values");
+    }
+
     private static PrefixTable<Integer> build(Map<IpPrefix, Integer> prefixes) {
         final PrefixTable.Builder<Integer> builder = PrefixTable.builder();
         prefixes.forEach(builder::add);
