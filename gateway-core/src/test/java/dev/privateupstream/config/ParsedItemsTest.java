@@ -149,6 +149,24 @@ class ParsedItemsTest {
         }
     }
 
+    @Test
+    void aFileOfWhichEveryItemChangedIsReadItemByItem() throws Exception {
+        final Path file = folder.resolve("endpoints.yaml");
+        final ConfigLoader loader = new ConfigLoader(Map.of());
+        final List<SharedPrivateEndpoint> all = endpoints(100, 5);
+        final List<SharedPrivateEndpoint> rewritten = new ArrayList<>();
+        for (SharedPrivateEndpoint endpoint : all) {
+            rewritten.add(endpoint.withStatus(endpoint.status(), "rewritten"));
+        }
+        Files.writeString(file, EndpointsFile.render(all));
+        assertThat(read(loader, file)).isEqualTo(new Outcome(all, List.of()));
+        Files.writeString(file, EndpointsFile.render(rewritten));
+        assertThat(read(loader, file)).isEqualTo(new Outcome(rewritten, List.of()))
+                .isEqualTo(read(new ConfigLoader(Map.of()), file));
+        assertThat(loader.reusedItems()).isZero();
+        assertThat(loader.readsCheckedByChangedItems()).isEqualTo(1);
+    }
+
     private static List<String> split(String text) throws Exception {
         final EndpointItems items = new EndpointItems();
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
