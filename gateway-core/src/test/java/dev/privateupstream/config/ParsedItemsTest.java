@@ -167,6 +167,32 @@ class ParsedItemsTest {
         assertThat(loader.readsCheckedByChangedItems()).isEqualTo(1);
     }
 
+    @Test
+    void readsAfterRandomByteEditsAnswerAsAFreshLoaderDoes() throws Exception {
+        // Bytes, not text: what an editor in another encoding, a truncated copy or a stray control
+        // character leaves, which the cutting of items reads before anything is decoded.
+        final byte[][] inserts = {{(byte) 0xC3}, {(byte) 0xA9}, {(byte) 0xFF}, {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF},
+            {'\r'}, {'\t'}, {'\n'}, {'-'}, {'-', ' '}, {' '}, {'#'}, {0}, "\u00e9".getBytes(StandardCharsets.UTF_8),
+            "\uD83D\uDE00".getBytes(StandardCharsets.UTF_8)};
+        final Random random = new Random(20261208);
+        final Path file = folder.resolve("endpoints.yaml");
+        final byte[] clean = EndpointsFile.render(endpoints(40, 11)).getBytes(StandardCharsets.UTF_8);
+        final ConfigLoader cached = new ConfigLoader(Map.of());
+        for (int round = 0; round < 400; round++) {
+            Files.write(file, clean);
+            assertThat(read(cached, file).errors()).isEmpty();
+            byte[] edited = clean;
+            for (int edits = 1 + random.nextInt(3); edits > 0; edits--) {
+                final int at = random.nextInt(edited.length + 1);
+                edited = random.nextInt(4) == 0 ? cut(edited, at, Math.min(edited.length, at + random.nextInt(8)))
+                        : concat(concat(Arrays.copyOf(edited, at), inserts[random.nextInt(inserts.length)]),
+                                Arrays.copyOfRange(edited, at, edited.length));
+            }
+            Files.write(file, edited);
+            assertThat(read(cached, file)).as("round %d", round).isEqualTo(read(new ConfigLoader(Map.of()), file));
+        }
+    }
+
     private static List<String> split(String text) throws Exception {
         final EndpointItems items = new EndpointItems();
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -178,6 +204,10 @@ class ParsedItemsTest {
             cut.add(items.firstLine(i) + ":" + items.text(i));
         }
         return cut;
+    }
+
+    private static byte[] cut(byte[] bytes, int from, int to) {
+        return concat(Arrays.copyOf(bytes, from), Arrays.copyOfRange(bytes, to, bytes.length));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
