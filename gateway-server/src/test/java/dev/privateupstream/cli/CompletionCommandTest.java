@@ -1,8 +1,8 @@
 package dev.privateupstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.privateupstream.testing.ExternalProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,9 +30,9 @@ class CompletionCommandTest {
      * standard error about {@code compopt}, harmlessly.)
      */
     private String bash(Path script, String command) throws Exception {
-        assumeThat(Path.of("/bin/bash")).as("bash is installed").exists();
+        final Path bash = ExternalProcess.require("bash", List.of("/bin/bash", "/usr/bin/bash"));
         final Path errors = dir.resolve("bash.err");
-        final Process process = new ProcessBuilder(List.of("/bin/bash", "-c", command, "bash", script.toString()))
+        final Process process = new ProcessBuilder(List.of(bash.toString(), "-c", command, "bash", script.toString()))
                 .redirectError(errors.toFile()).start();
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
