@@ -102,7 +102,7 @@ final class EndpointItems {
         return Arrays.equals(bytes, starts[i], ends[i], text, 0, text.length);
     }
 
-    /** Item {@code i}'s hash, as {@link #hash(byte[])} gives it for its bytes. */
+    /** Item {@code i}'s hash: the polynomial of {@code String.hashCode}, over its bytes, the same wherever it is. */
     int hash(int i) {
         return hashes[i];
     }
@@ -128,15 +128,6 @@ final class EndpointItems {
         } catch (CharacterCodingException e) {
             return false;
         }
-    }
-
-    /** The hash of an item's bytes: the polynomial of {@code String.hashCode}, over bytes. */
-    static int hash(byte[] text) {
-        int h = 0;
-        for (byte b : text) {
-            h = 31 * h + b;
-        }
-        return h;
     }
 
     private void add(int start, int end, int firstLine, int hash) {
